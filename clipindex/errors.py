@@ -1,0 +1,35 @@
+"""Errors a user can cause, each with a message written for that user and an exit code.
+
+The CLI prints ``str(error)`` as one line and exits with ``error.exit_code``. Anything that is not
+a :class:`ClipindexError` is a bug and stays a traceback (shown with ``--verbose``).
+"""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_CHECK_FAILED = 1
+EXIT_BAD_INPUT = 2
+EXIT_INTERNAL = 70
+EXIT_INTERRUPTED = 130
+
+
+class ClipindexError(Exception):
+    """A problem with the user's input or environment, reported as one line."""
+
+    exit_code = EXIT_BAD_INPUT
+
+
+class MediaError(ClipindexError):
+    """A video or audio file that cannot be read or decoded."""
+
+
+class CreditsError(ClipindexError):
+    """A credits file that is missing, malformed or inconsistent with the video."""
+
+
+class IndexFileError(ClipindexError):
+    """A file given as an index that is not a readable clipindex index."""
+
+
+class OutputError(ClipindexError):
+    """An output path that cannot or must not be written."""
