@@ -1,0 +1,158 @@
+"""Decode video frames once, downscaled inside ffmpeg, streamed with their real presentation times.
+
+Frames arrive in decode order, one per decoded frame (no frame is duplicated or dropped to fit a
+nominal rate), so frame numbers match the file and times stay true on variable-frame-rate video.
+Memory does not grow with the video's length: one frame is held at a time.
+"""
+
+from __future__ import annotations
+
+import collections
+import re
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import ffmpeg as ffmpeg_python
+import numpy as np
+
+from clipindex import ffmpeg
+from clipindex.errors import MediaError
+from clipindex.probe import MediaInfo
+
+DETECT_WIDTH = 256
+"""Pixels. Wide enough for cut detection (PySceneDetect scales to about this), cheap to score."""
+
+_SHOWINFO = re.compile(r"Parsed_showinfo.*\bn:\s*(\d+)\s+pts:\s*(\S+)\s+pts_time:(\S+)")
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One decoded frame: its 0-based decode index, presentation time and BGR pixels."""
+
+    index: int
+    time_s: float
+    image: np.ndarray
+
+
+def frame_size(info: MediaInfo, width: int = DETECT_WIDTH) -> tuple[int, int]:
+    """The (width, height) frames are decoded at: ``width`` wide (never upscaled), as displayed.
+
+    Rotation metadata is applied by ffmpeg, so a portrait phone clip is decoded upright.
+    """
+    if info.video is None:
+        raise MediaError(f"{info.path}: no video stream")
+    src_w, src_h = info.video.width, info.video.height
+    if round(info.video.rotation_deg) % 180 == 90:
+        src_w, src_h = src_h, src_w
+    if src_w <= 0 or src_h <= 0:
+        raise MediaError(f"{info.path}: the video stream has no picture size")
+    out_w = min(width, src_w)
+    out_w -= out_w % 2
+    out_h = max(2, round(src_h * out_w / src_w / 2) * 2)
+    return out_w, out_h
+
+
+class FrameStream:
+    """Iterate over a file's frames; ``damage`` collects ffmpeg's complaints about the stream.
+
+    >>> with FrameStream(probe("clip.mp4")) as frames:  # doctest: +SKIP
+    ...     for frame in frames:
+    ...         print(frame.index, frame.time_s, frame.image.shape)
+    """
+
+    def __init__(self, info: MediaInfo, width: int = DETECT_WIDTH):
+        self.info = info
+        self.size = frame_size(info, width)
+        self._times: collections.deque[float | None] = collections.deque()
+        self._times_ready = threading.Condition()
+        self._stderr_done = False
+        self._log_tail: collections.deque[str] = collections.deque(maxlen=20)
+        self.damage: list[str] = []
+        self._process = None
+        self._stderr_thread: threading.Thread | None = None
+
+    def _args(self) -> list[str]:
+        width, height = self.size
+        stream = (
+            ffmpeg_python.input(ffmpeg.input_url(self.info.path))["v:0"]
+            .filter("scale", width, height, flags="area")
+            .filter("showinfo")
+            .output("pipe:", format="rawvideo", pix_fmt="bgr24", fps_mode="passthrough")
+        )
+        return ffmpeg.compile_args(stream, loglevel="info") + ["-nostats"]
+
+    def __enter__(self) -> FrameStream:
+        self._process = ffmpeg.start(self._args())
+        self._stderr_thread = threading.Thread(target=self._read_stderr, daemon=True)
+        self._stderr_thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop ffmpeg if it is still running and release its pipes."""
+        if self._process is None:
+            return
+        if self._process.poll() is None:
+            self._process.kill()
+        self._process.stdout.close()
+        self._process.wait()
+        if self._stderr_thread is not None:
+            self._stderr_thread.join(timeout=5)
+        self._process.stderr.close()
+        self._process = None
+
+    def _read_stderr(self) -> None:
+        for raw in self._process.stderr:
+            line = raw.decode("utf-8", "replace").rstrip()
+            match = _SHOWINFO.search(line)
+            if match:
+                time_s = None if match[3] in ("NOPTS", "nan") else float(match[3])
+                with self._times_ready:
+                    self._times.append(time_s)
+                    self._times_ready.notify()
+            elif line and not line.startswith((" ", "[Parsed_showinfo", "Input #", "Output #")):
+                self._log_tail.append(line)
+                if (
+                    "error" in line.lower()
+                    or "corrupt" in line.lower()
+                    or "invalid" in line.lower()
+                ):
+                    self.damage.append(line)
+        with self._times_ready:
+            self._stderr_done = True
+            self._times_ready.notify()
+
+    def _next_time(self) -> float | None:
+        with self._times_ready:
+            while not self._times and not self._stderr_done:
+                self._times_ready.wait()
+            return self._times.popleft() if self._times else None
+
+    def __iter__(self) -> Iterator[Frame]:
+        if self._process is None:
+            raise RuntimeError("FrameStream must be used as a context manager")
+        width, height = self.size
+        frame_bytes = width * height * 3
+        index = 0
+        last_time: float | None = None
+        nominal_step = 1.0 / (self.info.video.nominal_fps or 25.0)
+        while True:
+            data = self._process.stdout.read(frame_bytes)
+            if len(data) < frame_bytes:
+                break
+            time_s = self._next_time()
+            if time_s is None:  # a frame without a timestamp: assume the nominal step
+                time_s = 0.0 if last_time is None else last_time + nominal_step
+            image = np.frombuffer(data, dtype=np.uint8).reshape(height, width, 3)
+            yield Frame(index, time_s, image)
+            last_time = time_s
+            index += 1
+        returncode = self._process.wait()
+        if index == 0:
+            detail = self._log_tail[-1] if self._log_tail else f"ffmpeg exit code {returncode}"
+            raise MediaError(
+                f"{self.info.path}: no video frame could be decoded (ffmpeg: {detail})"
+            )
