@@ -1,0 +1,188 @@
+"""Read and check a credits file: the video's title and its tracks in playing order.
+
+TOML (``*.toml``) or JSON (any other name) of the same shape::
+
+    title = "Rocky training in Russia [Rocky IV]"
+
+    [[tracks]]
+    title = "Training Montage"
+    performers = ["Vince DiCola"]
+    composers = ["Vince DiCola"]
+    album = "Rocky IV: Original Motion Picture Soundtrack"
+    label = "Scotti Bros. Records"
+    release_date = 1985-11-27
+
+A file with a mistake gets one line naming the file, the field and the problem.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+
+from clipindex.errors import CreditsError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+_PARTIAL_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+_ISRC = re.compile(r"^[A-Z]{2}[A-Z0-9]{3}\d{7}$")
+
+
+def _names(value: Any) -> Any:
+    """Let a single name stand for a list of one."""
+    return [value] if isinstance(value, str) else value
+
+
+Names = Annotated[list[Annotated[str, Field(min_length=1)]], BeforeValidator(_names)]
+
+
+class Track(BaseModel):
+    """One credited recording."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    title: str = Field(min_length=1)
+    performers: Names = Field(default_factory=list)
+    composers: Names = Field(default_factory=list)
+    album: str | None = None
+    label: str | None = None
+    release_date: str | None = Field(
+        default=None, description="YYYY, YYYY-MM or YYYY-MM-DD (a TOML date is accepted too)"
+    )
+    isrc: str | None = Field(default=None, description="International Standard Recording Code")
+    musicbrainz_recording_id: str | None = Field(default=None, description="a MusicBrainz UUID")
+    audio: str | None = Field(
+        default=None, description="reference recording, relative to the credits file"
+    )
+
+    @field_validator("release_date", mode="before")
+    @classmethod
+    def _release_date(cls, value: Any) -> Any:
+        if isinstance(value, dt.datetime):
+            value = value.date()
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        if isinstance(value, int):
+            value = str(value)
+        if isinstance(value, str) and not _PARTIAL_DATE.match(value.strip()):
+            raise ValueError("must be a date like 1985-11-27, 1985-11 or 1985")
+        if isinstance(value, str) and len(value.strip()) == 10:
+            try:
+                dt.date.fromisoformat(value.strip())
+            except ValueError as exc:
+                raise ValueError(f"is not a real date ({exc})") from None
+        return value
+
+    @field_validator("isrc")
+    @classmethod
+    def _isrc(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        compact = value.replace("-", "").upper()
+        if not _ISRC.match(compact):
+            raise ValueError("must be an ISRC like USSB18500001 (12 letters and digits)")
+        return compact
+
+    @field_validator("musicbrainz_recording_id")
+    @classmethod
+    def _mbid(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not re.fullmatch(r"[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}", value):
+            raise ValueError("must be a MusicBrainz id (a UUID like 8f3471b5-...)")
+        return value.lower()
+
+
+class Credits(BaseModel):
+    """The video's title and its tracks, in the order they play."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    title: str = Field(min_length=1)
+    tracks: list[Track] = Field(min_length=1)
+
+
+def _location(loc: tuple[Any, ...]) -> str:
+    parts: list[str] = []
+    for item in loc:
+        if isinstance(item, int):
+            parts[-1:] = [f"{parts[-1] if parts else ''}[{item}]"]
+        else:
+            parts.append(str(item))
+    return ".".join(parts) or "file"
+
+
+def _one_line(error: ValidationError) -> str:
+    first = error.errors()[0]
+    message = first["msg"].removeprefix("Value error, ")
+    if first["type"] == "extra_forbidden":
+        message = "unknown field"
+    elif first["type"] == "missing":
+        message = "is required but missing"
+    return f"{_location(first['loc'])}: {message}"
+
+
+def parse_credits(
+    data: dict[str, Any], *, base_dir: Path | None = None, name: str = "credits"
+) -> Credits:
+    """Check credits already read into a dict; ``audio`` paths are resolved from ``base_dir``."""
+    try:
+        credits = Credits.model_validate(data)
+    except ValidationError as exc:
+        raise CreditsError(f"{name}: {_one_line(exc)}") from None
+    if base_dir is not None:
+        for number, track in enumerate(credits.tracks):
+            if track.audio is None:
+                continue
+            audio = (base_dir / track.audio).resolve()
+            if not audio.is_file():
+                raise CreditsError(f"{name}: tracks[{number}].audio: no such file {track.audio!r}")
+            track.audio = str(audio)
+    return credits
+
+
+def load_credits(path: str | os.PathLike[str]) -> Credits:
+    """Read a credits file (TOML for ``*.toml``, JSON otherwise) and check every field.
+
+    >>> credits = load_credits("samples/rocky-iv-training.credits.toml")  # doctest: +SKIP
+    >>> [track.title for track in credits.tracks]                         # doctest: +SKIP
+    ['Training Montage', 'Hearts on Fire']
+    """
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise CreditsError(f"{path}: no such credits file") from None
+    except IsADirectoryError:
+        raise CreditsError(f"{path}: is a folder, not a credits file") from None
+    except OSError as exc:
+        raise CreditsError(f"{path}: cannot read ({exc.strerror})") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise CreditsError(f"{path}: not a text file (credits are UTF-8 TOML or JSON)") from None
+    if path.suffix.lower() == ".toml":
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise CreditsError(f"{path}: invalid TOML: {exc}") from None
+    else:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise CreditsError(
+                f"{path}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
+            ) from None
+    if not isinstance(data, dict):
+        raise CreditsError(f"{path}: the credits must be a table/object with title and tracks")
+    return parse_credits(data, base_dir=path.parent, name=str(path))

@@ -1,0 +1,187 @@
+"""The index: what clipindex found in a video, as a versioned JSON document (schema v1).
+
+The pydantic models here are the contract. ``schema/index-v1.schema.json`` is generated from them
+(``clipindex schema``) and a test keeps the two in step. Readers refuse files of a newer schema.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from clipindex.errors import IndexFileError
+
+SCHEMA_VERSION = 1
+
+CutKind = Literal["hard", "fade_in", "fade_out", "dissolve", "dip"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Generator(_Model):
+    """The program that wrote the index and the settings it used."""
+
+    name: str = "clipindex"
+    version: str
+    parameters: dict[str, Any] = Field(default_factory=dict)
+
+
+class AudioStream(_Model):
+    """An audio stream of the source; ``audio_index`` is what ``--audio-stream`` takes."""
+
+    audio_index: int
+    codec: str
+    sample_rate: int | None = None
+    channels: str = ""
+    language: str | None = None
+    default: bool = False
+
+
+class Codecs(_Model):
+    video: str
+    audio: str | None = None
+
+
+class Source(_Model):
+    """The indexed file, as it was when indexed."""
+
+    path: str
+    size_bytes: int
+    sha256: str
+    container: str
+    duration_s: float
+    fps: float = Field(description="average frames per second over the decoded frames")
+    nominal_fps: float | None = Field(default=None, description="the rate the container declares")
+    variable_frame_rate: bool
+    n_frames: int
+    width: int
+    height: int
+    rotation_deg: float = 0.0
+    codecs: Codecs
+    has_audio: bool
+    audio_streams: list[AudioStream] = Field(default_factory=list)
+    audio_stream_used: int | None = None
+
+
+class Cut(_Model):
+    """A transition; ``frame``/``time_s`` is where the new shot starts.
+
+    Gradual transitions also give their span (``start_*`` to ``end_*``, inclusive frames).
+    """
+
+    time_s: float
+    frame: int
+    kind: CutKind
+    score: float
+    start_s: float
+    end_s: float
+    start_frame: int
+    end_frame: int
+
+
+class Shot(_Model):
+    """A run of frames between cuts; ``end_frame`` is inclusive, ``end_s`` the next shot's start."""
+
+    index: int
+    start_s: float
+    end_s: float
+    start_frame: int
+    end_frame: int
+
+
+class TrackCredit(_Model):
+    """The credits of the track that plays in a segment."""
+
+    title: str
+    performers: list[str] = Field(default_factory=list)
+    composers: list[str] = Field(default_factory=list)
+    album: str | None = None
+    label: str | None = None
+    release_date: str | None = None
+    isrc: str | None = None
+    musicbrainz_recording_id: str | None = None
+
+
+class Segment(_Model):
+    """A stretch of the video where one piece of music plays.
+
+    ``start_s`` of every segment but the first is a hand-over; ``audio_start_s`` is where the
+    audio alone put it, before it was moved onto a cut (``snapped_to_cut``).
+    """
+
+    index: int
+    start_s: float
+    end_s: float
+    track: TrackCredit | None = None
+    confidence: float = Field(ge=0.0, le=1.0)
+    snapped_to_cut: bool = False
+    audio_start_s: float
+
+
+class Index(_Model):
+    """Everything clipindex found in one video."""
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    generator: Generator
+    title: str | None = None
+    source: Source
+    cuts: list[Cut]
+    shots: list[Shot]
+    segments: list[Segment]
+    warnings: list[str] = Field(default_factory=list)
+
+    def to_json(self) -> str:
+        """The index as pretty-printed JSON text, ending in a newline."""
+        return self.model_dump_json(indent=2) + "\n"
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of index files, generated from the models."""
+    schema = Index.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = "https://clipindex.invalid/schema/index-v1.schema.json"
+    return schema
+
+
+def json_schema_text() -> str:
+    """The JSON Schema as the text committed in ``schema/index-v1.schema.json``."""
+    return json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
+
+
+def load_index(path: str | os.PathLike[str]) -> Index:
+    """Read an index file; raise :class:`IndexFileError` naming the file if it is not one."""
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise IndexFileError(f"{path}: no such index file") from None
+    except IsADirectoryError:
+        raise IndexFileError(f"{path}: is a folder, not an index file") from None
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise IndexFileError(f"{path}: not a clipindex index (not JSON)") from None
+    except OSError as exc:
+        raise IndexFileError(f"{path}: cannot read ({exc.strerror})") from None
+    if not isinstance(data, dict) or "schema_version" not in data:
+        raise IndexFileError(f"{path}: not a clipindex index (no schema_version)")
+    version = data["schema_version"]
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise IndexFileError(f"{path}: not a clipindex index (schema_version is not a number)")
+    if version > SCHEMA_VERSION:
+        raise IndexFileError(
+            f"{path}: index schema version {version} is newer than this clipindex reads "
+            f"({SCHEMA_VERSION}); upgrade clipindex"
+        )
+    try:
+        return Index.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise IndexFileError(
+            f"{path}: not a valid clipindex index ({where}: {first['msg']})"
+        ) from None

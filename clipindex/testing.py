@@ -1,0 +1,214 @@
+"""Check an index against expected boundaries, from the command line or in your own tests.
+
+The expected file uses the truth format of clipindex's samples: ``music_boundaries`` (seconds),
+optionally ``tracks`` (titles in playing order), ``hard_cuts`` (``{frame, time_s}``) and
+``gradual_transitions`` (spans in which a detected cut is not a false one). Use it in pytest::
+
+    from clipindex.testing import assert_index_matches
+
+    def test_montage_boundaries(tmp_path):
+        assert_index_matches("montage.json", "montage.truth.json", tolerance_s=0.25)
+
+Cuts are matched one to one within ``cut_tolerance_frames`` frames; hand-overs in order, each
+within ``tolerance_s`` seconds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from clipindex.errors import IndexFileError
+from clipindex.index import Index, load_index
+
+DEFAULT_TOLERANCE_S = 0.25
+DEFAULT_CUT_TOLERANCE_FRAMES = 1
+
+
+@dataclass(frozen=True)
+class Row:
+    """One compared item: a hand-over, a track title or a cut."""
+
+    what: str
+    expected: str
+    found: str
+    error: str
+    passed: bool
+
+
+@dataclass
+class CheckResult:
+    """The rows of a comparison; ``passed`` when every row is within tolerance."""
+
+    rows: list[Row] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return all(row.passed for row in self.rows)
+
+    @property
+    def failures(self) -> list[Row]:
+        return [row for row in self.rows if not row.passed]
+
+    def table(self) -> str:
+        """The rows as an aligned plain-text table, with a closing summary line."""
+        header = ("what", "expected", "found", "error", "result")
+        lines = [header] + [
+            (r.what, r.expected, r.found, r.error, "pass" if r.passed else "FAIL")
+            for r in self.rows
+        ]
+        widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+        text = [
+            "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
+            for line in lines
+        ]
+        failed = len(self.failures)
+        text.append(
+            f"{len(self.rows) - failed} passed, {failed} failed"
+            if self.rows
+            else "nothing to compare"
+        )
+        return "\n".join(text)
+
+
+def load_expected(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Read an expected-boundaries (truth) file."""
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise IndexFileError(f"{path}: no such expected file") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise IndexFileError(
+            f"{path}: not a readable JSON file of expected boundaries ({exc})"
+        ) from None
+    if not isinstance(data, dict) or not any(
+        key in data for key in ("music_boundaries", "hard_cuts", "tracks")
+    ):
+        raise IndexFileError(
+            f"{path}: lists no music_boundaries, tracks or hard_cuts to compare against"
+        )
+    return data
+
+
+def compare(
+    index: Index,
+    expected: dict[str, Any],
+    *,
+    tolerance_s: float = DEFAULT_TOLERANCE_S,
+    cut_tolerance_frames: int = DEFAULT_CUT_TOLERANCE_FRAMES,
+) -> CheckResult:
+    """Compare an index with the expected hand-overs, tracks and cuts (those the file lists)."""
+    result = CheckResult()
+    if "music_boundaries" in expected:
+        result.rows += _compare_handovers(index, expected["music_boundaries"], tolerance_s)
+    if "tracks" in expected:
+        result.rows += _compare_tracks(index, expected["tracks"])
+    if "hard_cuts" in expected:
+        result.rows += _compare_cuts(index, expected, cut_tolerance_frames)
+    return result
+
+
+def _compare_handovers(index: Index, boundaries: list[float], tolerance_s: float) -> list[Row]:
+    found = [segment.start_s for segment in index.segments[1:]]
+    rows = []
+    if len(found) != len(boundaries):
+        rows.append(Row("number of hand-overs", str(len(boundaries)), str(len(found)), "", False))
+    for number, (want, got) in enumerate(zip(boundaries, found, strict=False), start=1):
+        error = got - want
+        rows.append(
+            Row(
+                f"hand-over {number}",
+                f"{want:.3f} s",
+                f"{got:.3f} s",
+                f"{error:+.3f} s",
+                abs(error) <= tolerance_s + 1e-9,
+            )
+        )
+    return rows
+
+
+def _compare_tracks(index: Index, titles: list[str]) -> list[Row]:
+    found = [segment.track.title if segment.track else "(none)" for segment in index.segments]
+    rows = []
+    for number in range(max(len(titles), len(found))):
+        want = titles[number] if number < len(titles) else "(none)"
+        got = found[number] if number < len(found) else "(none)"
+        rows.append(Row(f"segment {number} track", want, got, "", want == got))
+    return rows
+
+
+def _compare_cuts(index: Index, expected: dict[str, Any], tolerance_frames: int) -> list[Row]:
+    hard = [cut for cut in index.cuts if cut.kind == "hard"]
+    spans = [(g["start_frame"], g["end_frame"]) for g in expected.get("gradual_transitions", [])]
+    unmatched = list(hard)
+    rows = []
+    for want in expected["hard_cuts"]:
+        best = min(unmatched, key=lambda cut: abs(cut.frame - want["frame"]), default=None)
+        if best is not None and abs(best.frame - want["frame"]) <= tolerance_frames:
+            unmatched.remove(best)
+            rows.append(
+                Row(
+                    f"cut at frame {want['frame']}",
+                    f"{want['time_s']:.3f} s",
+                    f"{best.time_s:.3f} s",
+                    f"{best.frame - want['frame']:+d} frames",
+                    True,
+                )
+            )
+        else:
+            rows.append(
+                Row(f"cut at frame {want['frame']}", f"{want['time_s']:.3f} s", "missed", "", False)
+            )
+    for extra in unmatched:
+        inside = any(
+            start - tolerance_frames <= extra.frame <= end + tolerance_frames
+            for start, end in spans
+        )
+        if not inside:
+            rows.append(
+                Row(
+                    f"cut at frame {extra.frame}",
+                    "no cut",
+                    f"{extra.time_s:.3f} s",
+                    "false cut",
+                    False,
+                )
+            )
+    return rows
+
+
+def check_index(
+    index: Index | str | os.PathLike[str],
+    expected: dict[str, Any] | str | os.PathLike[str],
+    *,
+    tolerance_s: float = DEFAULT_TOLERANCE_S,
+    cut_tolerance_frames: int = DEFAULT_CUT_TOLERANCE_FRAMES,
+) -> CheckResult:
+    """Like :func:`compare`, taking paths or loaded objects."""
+    if not isinstance(index, Index):
+        index = load_index(index)
+    if not isinstance(expected, dict):
+        expected = load_expected(expected)
+    return compare(
+        index, expected, tolerance_s=tolerance_s, cut_tolerance_frames=cut_tolerance_frames
+    )
+
+
+def assert_index_matches(
+    index: Index | str | os.PathLike[str],
+    expected: dict[str, Any] | str | os.PathLike[str],
+    *,
+    tolerance_s: float = DEFAULT_TOLERANCE_S,
+    cut_tolerance_frames: int = DEFAULT_CUT_TOLERANCE_FRAMES,
+) -> CheckResult:
+    """Raise ``AssertionError`` with the comparison table unless every boundary is in tolerance."""
+    result = check_index(
+        index, expected, tolerance_s=tolerance_s, cut_tolerance_frames=cut_tolerance_frames
+    )
+    if not result.passed:
+        raise AssertionError("index does not match the expected boundaries:\n" + result.table())
+    return result
