@@ -1,0 +1,232 @@
+"""Musical segmentation: hand-overs found, placed within 0.25 s, snapped only when the audio agrees.
+
+Montages are built here from the real recordings in ../shared/media (loudness-matched excerpts
+joined without a cross-fade), so every boundary's true time is known exactly.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from clipindex.audio import decode_audio
+from clipindex.music import (
+    ChangeProfile,
+    block_features,
+    find_music_segments,
+    frame_features,
+    novelty_curve,
+    snap_to_cut,
+)
+
+SR = 22050
+MEDIA = Path(__file__).resolve().parents[1].parent / "shared" / "media"
+SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+TRACKS = {
+    "vibe": "Kevin_MacLeod_-_Vibe_Ace.hq.ogg",
+    "fishin": "Karissa_Hobbs_-_Lets_Go_Fishin.hq.ogg",
+    "sugar_plum": "Kevin_MacLeod_-_P_I_Tchaikovsky_Dance_of_the_Sugar_Plum_Fairy.hq.ogg",
+}
+TOLERANCE_S = 0.25
+
+
+def media(name: str) -> Path:
+    """A file of ../shared/media, or skip the test saying why."""
+    path = MEDIA / name
+    if not path.exists():
+        pytest.skip(f"real test media not available: {path} (../shared/media is absent)")
+    return path
+
+
+@cache
+def _decoded(path: Path) -> np.ndarray:
+    return decode_audio(path, sr=SR)
+
+
+def excerpt(track: str, start_s: float, duration_s: float) -> np.ndarray:
+    """``duration_s`` seconds of a shared track from ``start_s``, at -20 dBFS RMS."""
+    samples = _decoded(media(TRACKS[track]))[
+        round(start_s * SR) : round((start_s + duration_s) * SR)
+    ]
+    return samples * (0.1 / np.sqrt(np.mean(samples**2)))
+
+
+def montage(*parts: tuple[str, float, float]) -> tuple[np.ndarray, list[float]]:
+    """Excerpts ``(track, start_s, duration_s)`` joined end to end, and the hand-over times."""
+    pieces = [excerpt(*part) for part in parts]
+    ends = np.cumsum([len(piece) / SR for piece in pieces])
+    return np.concatenate(pieces).astype(np.float32), [float(t) for t in ends[:-1]]
+
+
+def errors_s(found, truth_s: list[float]) -> list[float]:
+    return [min(abs(b.time_s - t) for b in found.boundaries) for t in truth_s]
+
+
+def thud() -> np.ndarray:
+    """A body blow: a 0.3 s low thump falling from 105 to 55 Hz."""
+    t = np.arange(round(0.3 * SR)) / SR
+    hz = 55 + 50 * np.exp(-t / 0.02)
+    return np.sin(2 * np.pi * np.cumsum(hz) / SR) * np.minimum(t / 0.002, 1) * np.exp(-t / 0.08)
+
+
+def with_effects(samples: np.ndarray, thuds_s: list[float], bursts_s: list[float]) -> np.ndarray:
+    """Thuds peaking as high as the music and 0.2 s noise bursts as loud as it, mixed over it."""
+    out = samples.astype(np.float64)
+    peak, level = np.max(np.abs(out)), np.sqrt(np.mean(out**2))
+    rng = np.random.default_rng(4)
+    for at in thuds_s:
+        sound = thud() * peak / np.max(np.abs(thud()))
+        out[round(at * SR) : round(at * SR) + len(sound)] += sound
+    for at in bursts_s:
+        noise = rng.standard_normal(round(0.2 * SR)) * np.hanning(round(0.2 * SR))
+        out[round(at * SR) : round(at * SR) + len(noise)] += (
+            noise * level / np.sqrt(np.mean(noise**2))
+        )
+    return out.astype(np.float32)
+
+
+# ---------------------------------------------------------------------------------------------
+# Features and helpers on synthetic signals.
+# ---------------------------------------------------------------------------------------------
+
+
+def test_timbre_ignores_loudness_and_chroma_names_the_pitch():
+    t = np.arange(2 * SR) / SR
+    chord = sum(np.sin(2 * np.pi * hz * t) for hz in (220.0, 277.18, 329.63))  # A major
+    quiet, loud = frame_features(0.05 * chord, SR), frame_features(0.5 * chord, SR)
+    assert np.allclose(quiet.timbre[5:-5], loud.timbre[5:-5], atol=1e-2)
+    assert set(np.argsort(loud.chroma[10])[-3:]) == {9, 1, 4}  # A, C#, E
+
+
+def test_block_features_are_standardised_means_and_spreads():
+    rng = np.random.default_rng(0)
+    blocks = block_features(frame_features(rng.standard_normal(12 * SR).astype(np.float32), SR))
+    assert blocks.shape == (12, 50)
+    assert np.allclose(blocks.mean(axis=0), 0, atol=1e-9)
+
+
+def test_novelty_curve_peaks_where_the_blocks_change():
+    blocks = np.vstack([np.zeros((10, 3)), np.ones((10, 3))])
+    curve = novelty_curve(blocks, width_blocks=4)
+    assert len(curve) == 21 and curve.max() == 1.0 and int(np.argmax(curve)) == 10
+
+
+def test_snap_takes_the_cut_the_audio_agrees_with_most_not_the_nearest():
+    times = np.round(np.arange(9.0, 11.01, 0.05), 2)
+    scores = np.clip(1 - np.abs(times - 10.0) * 2, 0, 1)
+    scores[times == 10.5] = 0.97  # a second, almost as strong, change
+    profile = ChangeProfile(times, scores, 10.0, 0.05)
+    assert snap_to_cut(profile, [9.4, 10.5, 9.85]) == 10.5
+    assert snap_to_cut(profile, [9.4, 10.6]) is None  # the audio disagrees with both
+    assert snap_to_cut(profile, [10.6, 10.05]) == 10.05  # two hops away: always agrees
+    assert snap_to_cut(profile, [10.5], window_s=0.3) is None  # outside the window
+
+
+def test_given_one_segment_there_is_no_boundary():
+    rng = np.random.default_rng(1)
+    found = find_music_segments(rng.standard_normal(20 * SR).astype(np.float32), SR, n_segments=1)
+    assert found.boundaries == [] and found.segment_confidences == [1.0]
+    assert found.n_segments_confidence == 1.0
+    assert (
+        len(found.curve) == len(found.curve_times_s)
+        and 0 <= found.curve.min() <= found.curve.max() <= 1
+    )
+
+
+def test_more_segments_than_the_sound_can_hold_is_an_error():
+    with pytest.raises(ValueError, match="cannot fit"):
+        find_music_segments(np.zeros(3 * SR, np.float32), SR, n_segments=5)
+
+
+# ---------------------------------------------------------------------------------------------
+# Real music.
+# ---------------------------------------------------------------------------------------------
+
+
+def test_bbb_hand_over_with_and_without_its_cuts():
+    samples = decode_audio(media("bbb-two-tracks.mkv"), sr=SR)
+    truth = json.loads(media("bbb-two-tracks.mkv.truth.json").read_text())
+    (boundary,) = truth["music_boundaries"]
+    cuts = [cut["time_s"] for cut in truth["hard_cuts"]]
+
+    alone = find_music_segments(samples, SR, n_segments=2)
+    assert errors_s(alone, [boundary])[0] <= TOLERANCE_S
+    assert not alone.boundaries[0].snapped_to_cut
+
+    snapped = find_music_segments(samples, SR, n_segments=2, cut_times_s=cuts)
+    (found,) = snapped.boundaries
+    assert found.snapped_to_cut and found.time_s == boundary
+    assert abs(found.audio_time_s - boundary) <= TOLERANCE_S
+
+    decided = find_music_segments(samples, SR, cut_times_s=cuts)
+    assert [b.time_s for b in decided.boundaries] == [boundary]
+
+
+def test_two_songs_with_blows_and_noise_over_the_hand_over():
+    samples, truth = montage(("vibe", 4.0, 25.0), ("fishin", 12.0, 30.0))
+    noisy = with_effects(samples, thuds_s=[24.6, 25.15], bursts_s=[24.0, 25.7])
+    for sound in (samples, noisy):
+        given = find_music_segments(sound, SR, n_segments=2)
+        assert errors_s(given, truth)[0] <= TOLERANCE_S
+        decided = find_music_segments(sound, SR)
+        assert len(decided.boundaries) == 1 and errors_s(decided, truth)[0] <= TOLERANCE_S
+        assert 0.5 < decided.boundaries[0].confidence <= 1
+
+
+def test_three_songs_including_an_orchestral_one():
+    samples, truth = montage(
+        ("vibe", 4.0, 25.0), ("sugar_plum", 20.0, 30.0), ("fishin", 12.0, 30.0)
+    )
+    given = find_music_segments(samples, SR, n_segments=3)
+    assert max(errors_s(given, truth)) <= TOLERANCE_S
+    decided = find_music_segments(samples, SR)
+    assert len(decided.boundaries) == 2 and max(errors_s(decided, truth)) <= TOLERANCE_S
+    assert len(decided.segment_confidences) == 3
+
+
+def test_switch_between_cuts_is_not_pulled_onto_either():
+    samples, truth = montage(("vibe", 4.0, 25.0), ("fishin", 12.0, 30.0))
+    cuts = [truth[0] - 0.6, truth[0] + 0.6]
+    (found,) = find_music_segments(samples, SR, n_segments=2, cut_times_s=cuts).boundaries
+    assert not found.snapped_to_cut and abs(found.time_s - truth[0]) <= TOLERANCE_S
+
+
+def test_switch_on_a_cut_snaps_to_it_exactly():
+    samples, truth = montage(("vibe", 4.0, 25.0), ("fishin", 12.0, 30.0))
+    cuts = [truth[0] - 0.6, truth[0], truth[0] + 0.6]
+    (found,) = find_music_segments(samples, SR, n_segments=2, cut_times_s=cuts).boundaries
+    assert found.snapped_to_cut and found.time_s == truth[0]
+
+
+@pytest.mark.parametrize(
+    ("track", "start_s", "duration_s"),
+    [("vibe", 0.0, 61.0), ("vibe", 4.0, 25.0), ("fishin", 20.0, 40.0)],
+)
+def test_one_song_with_its_sections_is_one_segment(track, start_s, duration_s):
+    found = find_music_segments(excerpt(track, start_s, duration_s), SR)
+    assert found.boundaries == [] and found.n_segments_confidence > 0.5
+
+
+def test_music_ducked_under_dialogue_is_still_one_segment():
+    samples = excerpt("fishin", 20.0, 40.0)
+    samples[15 * SR : 27 * SR] *= 10 ** (-12 / 20)
+    assert find_music_segments(samples, SR).boundaries == []
+
+
+def test_bundled_sample_hands_over_on_its_cut():
+    video = SAMPLES / "training-montage.mp4"
+    if not video.exists():
+        pytest.skip(f"bundled sample not built: {video} (run samples/make_sample.py)")
+    truth = json.loads((SAMPLES / "training-montage.truth.json").read_text())
+    (boundary,) = truth["music_boundaries"]
+    samples = decode_audio(video, sr=SR)
+    cuts = [cut["time_s"] for cut in truth["hard_cuts"]]
+
+    decided = find_music_segments(samples, SR)
+    assert errors_s(decided, [boundary]) == [pytest.approx(0, abs=TOLERANCE_S)]
+    (found,) = find_music_segments(samples, SR, n_segments=2, cut_times_s=cuts).boundaries
+    assert found.snapped_to_cut and found.time_s == boundary
