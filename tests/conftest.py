@@ -1,0 +1,41 @@
+"""Shared paths and fixtures: the bundled sample and the real media in ../shared/media."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "samples"
+SHARED_MEDIA = ROOT.parent / "shared" / "media"
+SAMPLE_VIDEO = SAMPLES / "training-montage.mp4"
+SAMPLE_TRUTH = SAMPLES / "training-montage.truth.json"
+SAMPLE_CREDITS = SAMPLES / "rocky-iv-training.credits.toml"
+
+
+def shared(name: str) -> Path:
+    """A file of ../shared/media, or skip the test saying why."""
+    path = SHARED_MEDIA / name
+    if not path.exists():
+        pytest.skip(f"real test media not available: {path} (../shared/media is absent)")
+    return path
+
+
+def truth(video: Path) -> dict:
+    """The truth file that sits beside a video (``NAME.truth.json``, or the sample's own)."""
+    candidates = [video.with_name(video.name + ".truth.json"), video.with_suffix(".truth.json")]
+    for candidate in candidates:
+        if candidate.exists():
+            return json.loads(candidate.read_text())
+    raise FileNotFoundError(f"no truth file beside {video}")
+
+
+@pytest.fixture(scope="session")
+def sample_index(tmp_path_factory):
+    """The bundled sample indexed with its credits, once per test session."""
+    from clipindex.credits import load_credits
+    from clipindex.pipeline import index_video
+
+    return index_video(SAMPLE_VIDEO, load_credits(SAMPLE_CREDITS))

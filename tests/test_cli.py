@@ -1,0 +1,89 @@
+"""The command line: the README's commands work, and bad input gets one line and exit code 2."""
+
+import hashlib
+import json
+import subprocess
+import sys
+
+import pytest
+
+from conftest import SAMPLE_CREDITS, SAMPLE_TRUTH, SAMPLE_VIDEO
+
+
+def _run(*args):
+    """Run the installed command as a user would; return (exit code, stdout, stderr)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "clipindex", *map(str, args)], capture_output=True, text=True
+    )
+    return done.returncode, done.stdout, done.stderr
+
+
+@pytest.fixture(scope="module")
+def sample_json(tmp_path_factory):
+    out = tmp_path_factory.mktemp("cli") / "montage.json"
+    code, _, err = _run("index", SAMPLE_VIDEO, "--credits", SAMPLE_CREDITS, "-o", out)
+    assert code == 0, err
+    return out
+
+
+def test_index_then_check_passes_on_the_sample(sample_json):
+    document = json.loads(sample_json.read_text())
+    assert [s["track"]["title"] for s in document["segments"]] == [
+        "Training Montage",
+        "Hearts on Fire",
+    ]
+    code, out, _ = _run("check", sample_json, SAMPLE_TRUTH)
+    assert code == 0
+    assert "hand-over 1" in out and "0 failed" in out
+
+
+def test_check_fails_with_exit_1_and_says_which_boundary(sample_json, tmp_path):
+    expected = json.loads(SAMPLE_TRUTH.read_text())
+    expected["music_boundaries"] = [b + 0.5 for b in expected["music_boundaries"]]
+    moved = tmp_path / "moved.json"
+    moved.write_text(json.dumps(expected))
+    code, out, _ = _run("check", sample_json, moved)
+    assert code == 1
+    assert "hand-over 1" in out and "FAIL" in out
+
+
+def test_output_over_the_input_is_refused_and_the_input_untouched(tmp_path):
+    video = tmp_path / "clip.mp4"
+    video.write_bytes(SAMPLE_VIDEO.read_bytes())
+    before = hashlib.sha256(video.read_bytes()).hexdigest()
+    code, _, err = _run("index", video, "-o", video)
+    assert code == 2
+    assert err.count("\n") == 1 and "over the input" in err
+    assert hashlib.sha256(video.read_bytes()).hexdigest() == before
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["index", "no-such-video.mp4"], "no such file"),
+        (["index", str(SAMPLE_VIDEO), "--credits", "missing.toml"], "no such credits file"),
+        (["check", "missing.json", str(SAMPLE_TRUTH)], "no such index file"),
+        (["index", str(SAMPLE_VIDEO), "-o", "/no/such/folder/x.json"], "does not exist"),
+    ],
+)
+def test_bad_input_message_is_one_line_without_traceback(args, message):
+    code, out, err = _run(*args)
+    assert code == 2 and out == ""
+    assert err.startswith("clipindex: error:") and message in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_leading_dash_and_unicode_paths_work(tmp_path):
+    video = tmp_path / "-montée d'entraînement.mp4"
+    video.write_bytes(SAMPLE_VIDEO.read_bytes())
+    out = tmp_path / "-índice.json"
+    code, _, err = _run("index", "-o", out, "--", video)
+    assert code == 0, err
+    assert json.loads(out.read_text())["source"]["n_frames"] > 0
+
+
+@pytest.mark.parametrize("command", [[], ["index"], ["check"], ["schema"]])
+def test_help_says_what_each_command_does_with_an_example(command):
+    code, out, _ = _run(*command, "--help")
+    assert code == 0
+    assert "Example" in out and "clipindex" in out
