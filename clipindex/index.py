@@ -93,6 +93,9 @@ class Shot(_Model):
     end_s: float
     start_frame: int
     end_frame: int
+    thumbnail: str | None = Field(
+        default=None, description="a small JPEG of the shot (index --thumbnails), as written"
+    )
 
 
 class TrackCredit(_Model):
@@ -122,6 +125,35 @@ class Segment(_Model):
     confidence: float = Field(ge=0.0, le=1.0)
     snapped_to_cut: bool = False
     audio_start_s: float
+    overlap_s: float = Field(
+        default=0.0, ge=0.0, description="cross-fade with the previous song; start_s is its middle"
+    )
+    identified_by: Literal["credits_order", "reference_audio"] | None = Field(
+        default=None, description="how the track was named (none without credits)"
+    )
+    track_offset_s: float | None = Field(
+        default=None, description="where in the reference recording the segment starts"
+    )
+    tempo_bpm: float | None = None
+    tempo_confidence: float | None = Field(default=None, ge=0.0, le=1.0)
+    loudness_lufs: float | None = Field(default=None, description="integrated loudness (EBU R128)")
+    loudness_confidence: float | None = Field(default=None, ge=0.0, le=1.0)
+
+
+class Gap(_Model):
+    """A stretch without music (silence, or only speech and effects) at the start, between
+    songs or at the end."""
+
+    index: int
+    start_s: float
+    end_s: float
+
+
+class Curve(_Model):
+    """A curve over time, such as the change in the sound the music segmentation used."""
+
+    times_s: list[float]
+    values: list[float]
 
 
 class Index(_Model):
@@ -134,6 +166,10 @@ class Index(_Model):
     cuts: list[Cut]
     shots: list[Shot]
     segments: list[Segment]
+    gaps: list[Gap] = Field(default_factory=list)
+    music_curve: Curve | None = Field(
+        default=None, description="the change in the sound over time that placed the hand-overs"
+    )
     warnings: list[str] = Field(default_factory=list)
 
     def to_json(self) -> str:

@@ -24,6 +24,7 @@ from clipindex.frames import DETECT_WIDTH, FrameStream
 from clipindex.index import (
     AudioStream,
     Codecs,
+    Curve,
     Cut,
     Generator,
     Index,
@@ -102,11 +103,12 @@ def index_video(
     ]
     warnings += [f"damaged video stream: {line}" for line in damage[:20]]
     segments: list[Segment] = []
+    curve: Curve | None = None
     if samples is not None:
         if not np.any(samples):
             warnings.append("the sound is silent: musical segments were not looked for")
         else:
-            segments = _music_segments(
+            segments, curve = _music_segments(
                 samples, settings, credits, [c.time_s for c in found], duration_s
             )
 
@@ -117,6 +119,7 @@ def index_video(
         cuts=cuts,
         shots=shots,
         segments=segments,
+        music_curve=curve,
         warnings=warnings,
     )
 
@@ -189,7 +192,7 @@ def _music_segments(
     credits: Credits | None,
     cut_times_s: list[float],
     duration_s: float,
-) -> list[Segment]:
+) -> tuple[list[Segment], Curve]:
     found = find_music_segments(
         samples,
         settings.sample_rate,
@@ -210,6 +213,7 @@ def _music_segments(
             track = TrackCredit(**credited.model_dump(exclude={"audio"}))
         segments.append(
             Segment(
+                identified_by="credits_order" if credits is not None else None,
                 index=number,
                 start_s=round(start, 3),
                 end_s=round(end, 3),
@@ -219,7 +223,11 @@ def _music_segments(
                 audio_start_s=round(audio_starts[number], 3),
             )
         )
-    return segments
+    curve = Curve(
+        times_s=[round(float(t), 3) for t in found.curve_times_s],
+        values=[round(float(v), 4) for v in found.curve],
+    )
+    return segments, curve
 
 
 def _source(

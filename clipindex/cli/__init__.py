@@ -1,0 +1,12 @@
+"""The ``clipindex`` command line: a thin shell over the library's public functions.
+
+Each module here adds its commands to the group in :mod:`clipindex.cli.app`.
+
+Exit codes: 0 done, 1 a check failed, 2 bad input or usage, 70 an internal error (a bug; rerun
+with --verbose for the traceback), 130 interrupted.
+"""
+
+from clipindex.cli import check, index  # noqa: F401  (each registers its commands)
+from clipindex.cli.app import cli, entry_point, main
+
+__all__ = ["cli", "entry_point", "main"]

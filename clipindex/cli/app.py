@@ -1,0 +1,74 @@
+"""The ``clipindex`` command group and the error handling around every command.
+
+Exit codes: 0 done, 1 a check failed, 2 bad input or usage, 70 an internal error (a bug; rerun
+with --verbose for the traceback), 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from clipindex import __version__
+from clipindex.errors import (
+    EXIT_BAD_INPUT,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    ClipindexError,
+)
+
+_VERBOSE_FLAGS = ("--verbose", "-v")
+
+
+@click.group(
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog="Example: clipindex index samples/training-montage.mp4 "
+    "--credits samples/rocky-iv-training.credits.toml -o montage.json",
+)
+@click.version_option(__version__, prog_name="clipindex")
+@click.option("-v", "--verbose", is_flag=True, help="Show the traceback of an internal error.")
+def cli(verbose: bool) -> None:
+    """Index a video montage: every cut, the musical segments, and the credits of each track.
+
+    Exit codes: 0 done, 1 check failed, 2 bad input or usage, 70 internal error, 130 interrupted.
+    """
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; turn user errors into one line and an exit code, never a traceback."""
+    args = sys.argv[1:] if argv is None else argv
+    verbose = any(flag in args for flag in _VERBOSE_FLAGS)
+    try:
+        cli.main(args=args, prog_name="clipindex", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("clipindex: interrupted", err=True)
+        return EXIT_INTERRUPTED
+    except click.exceptions.Exit as done:
+        return done.exit_code
+    except click.ClickException as error:
+        error.show()
+        return error.exit_code
+    except ClipindexError as error:
+        click.echo(f"clipindex: error: {error}", err=True)
+        return error.exit_code
+    except KeyboardInterrupt:
+        click.echo("clipindex: interrupted", err=True)
+        return EXIT_INTERRUPTED
+    except SystemExit as done:
+        return done.code if isinstance(done.code, int) else EXIT_BAD_INPUT
+    except Exception as error:  # a bug: one line unless asked for the traceback
+        if verbose:
+            raise
+        click.echo(
+            f"clipindex: internal error: {type(error).__name__}: {error} "
+            "(rerun with --verbose for the traceback)",
+            err=True,
+        )
+        return EXIT_INTERNAL
+    return 0
+
+
+def entry_point() -> None:
+    """Console-script entry point."""
+    sys.exit(main())

@@ -1,0 +1,64 @@
+"""``clipindex check`` and ``clipindex schema``: compare an index with expected boundaries."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from clipindex.cli.app import cli
+from clipindex.errors import EXIT_CHECK_FAILED
+
+
+@cli.command("check")
+@click.argument("index_path", metavar="INDEX", type=click.Path(path_type=str))
+@click.argument("expected", type=click.Path(path_type=str))
+@click.option(
+    "--tolerance",
+    "tolerance_s",
+    type=click.FloatRange(min=0.0),
+    default=0.25,
+    show_default=True,
+    help="Largest hand-over error that passes, in seconds.",
+)
+@click.option(
+    "--cut-tolerance",
+    "cut_tolerance_frames",
+    type=click.IntRange(min=0),
+    default=1,
+    show_default=True,
+    help="Largest cut error that passes, in frames.",
+)
+def check_command(
+    index_path: str, expected: str, tolerance_s: float, cut_tolerance_frames: int
+) -> None:
+    """Compare INDEX with EXPECTED boundaries; exit 1 if any is out of tolerance.
+
+    EXPECTED is a JSON file with music_boundaries (seconds), and optionally tracks (titles in
+    order) and hard_cuts ({frame, time_s}), as in samples/training-montage.truth.json.
+
+    \b
+    Example:
+      clipindex check montage.json samples/training-montage.truth.json --tolerance 0.25
+    """
+    from clipindex.testing import check_index
+
+    result = check_index(
+        index_path, expected, tolerance_s=tolerance_s, cut_tolerance_frames=cut_tolerance_frames
+    )
+    click.echo(result.table())
+    if not result.passed:
+        sys.exit(EXIT_CHECK_FAILED)
+
+
+@cli.command("schema")
+def schema_command() -> None:
+    """Print the JSON Schema of index files.
+
+    \b
+    Example:
+      clipindex schema > index.schema.json
+    """
+    from clipindex.index import json_schema_text
+
+    click.echo(json_schema_text(), nl=False)
