@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import ruptures
 import scipy.fft
+import scipy.spatial.distance
 
 BLOCK_S = 1.0
 """Seconds per block of the global segmentation."""
@@ -293,9 +294,9 @@ def _refine(
     n = len(feats)
     if n < 2:
         return ChangeProfile(np.array([time_s]), np.array([1.0]), time_s, hop)
-    sq = np.einsum("ij,ij->i", feats, feats)
-    dist = np.maximum(sq[:, None] + sq[None, :] - 2 * feats @ feats.T, 0.0)
-    kernel = np.exp(-_median_of_upper(dist) * dist)
+    dist = scipy.spatial.distance.pdist(feats, "sqeuclidean")
+    kernel = scipy.spatial.distance.squareform(np.exp(-_inverse_median(dist) * dist))
+    np.fill_diagonal(kernel, 1.0)
     prefix = np.zeros((n + 1, n + 1))
     prefix[1:, 1:] = kernel.cumsum(axis=0).cumsum(axis=1)
     split = np.arange(1, n)
@@ -507,14 +508,12 @@ def _chroma_filterbank(sr: int, n_fft: int) -> np.ndarray:
 def _median_gamma(points: np.ndarray) -> float:
     """RBF ``gamma``: one over the median squared distance between points (at most 2000 used)."""
     sample = points[:: max(1, math.ceil(len(points) / 2000))]
-    sq = np.einsum("ij,ij->i", sample, sample)
-    dist = sq[:, None] + sq[None, :] - 2 * sample @ sample.T
-    return _median_of_upper(dist)
+    return _inverse_median(scipy.spatial.distance.pdist(sample, "sqeuclidean"))
 
 
-def _median_of_upper(dist: np.ndarray) -> float:
-    upper = dist[np.triu_indices(len(dist), 1)]
-    median = float(np.median(upper)) if upper.size else 0.0
+def _inverse_median(distances: np.ndarray) -> float:
+    """One over the median of ``distances`` (1 when there are none or it is 0)."""
+    median = float(np.median(distances)) if distances.size else 0.0
     return 1.0 / median if median > 0 else 1.0
 
 
