@@ -1,14 +1,16 @@
 """The one place clipindex starts ffmpeg: which binary, how arguments are built, how errors read.
 
 The binary comes from the ``imageio-ffmpeg`` wheel, so nothing outside pip is needed. Arguments are
-built with ffmpeg-python; failures become :class:`~clipindex.errors.MediaError` with ffmpeg's own
-last line kept for detail.
+built with ffmpeg-python; failures become :class:`~clipindex.errors.MediaError` in the user's terms,
+with ffmpeg's own last line kept for detail. Every ffmpeg still running is known here, so an
+interrupted run can stop them all at once (:func:`stop_all`).
 """
 
 from __future__ import annotations
 
 import os
 import subprocess
+import threading
 from collections.abc import Sequence
 from functools import lru_cache
 
@@ -18,6 +20,19 @@ import imageio_ffmpeg
 from clipindex.errors import MediaError
 
 _GLOBAL_ARGS = ("-hide_banner", "-nostdin")
+
+_running: set[subprocess.Popen[bytes]] = set()
+_running_lock = threading.Lock()
+
+_PLAIN_WORDS = (
+    ("moov atom not found", "the file is cut short or unfinished (its index is missing)"),
+    ("Invalid data found when processing input", "not a media file ffmpeg can read"),
+    ("does not contain any stream", "the file holds no audio or video"),
+    ("Permission denied", "permission denied"),
+    ("No such file or directory", "no such file"),
+    ("Stream map", "no such stream in the file"),
+    ("matches no streams", "no such stream in the file"),
+)
 
 
 @lru_cache(maxsize=1)
@@ -48,36 +63,66 @@ def last_line(stderr: str | bytes) -> str:
     return lines[-1] if lines else "no message from ffmpeg"
 
 
+def explain(stderr: str | bytes) -> str:
+    """ffmpeg's complaint in the user's terms, ending with ffmpeg's own last line for detail."""
+    line = last_line(stderr)
+    text = stderr.decode("utf-8", "replace") if isinstance(stderr, bytes) else stderr
+    for needle, plain in _PLAIN_WORDS:
+        if needle in text:
+            return f"{plain} (ffmpeg: {line})"
+    return f"ffmpeg: {line}"
+
+
 def run(args: Sequence[str], *, what: str) -> subprocess.CompletedProcess[bytes]:
     """Run ffmpeg to completion; raise :class:`MediaError` saying ``what`` failed if it does."""
+    process = start(args)
     try:
-        result = subprocess.run(list(args), capture_output=True, check=False)
+        stdout, stderr = process.communicate()
+    finally:
+        _forget(process)
+    if process.returncode != 0:
+        raise MediaError(f"{what}: {explain(stderr)}")
+    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+
+
+def start(args: Sequence[str]) -> subprocess.Popen[bytes]:
+    """Start ffmpeg with its output on pipes, for streaming reads; :func:`stop_all` can end it."""
+    try:
+        process = subprocess.Popen(
+            list(args), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
     except OSError as exc:  # the binary itself cannot start
         raise MediaError(f"cannot start ffmpeg ({exc.strerror})") from exc
-    if result.returncode != 0:
-        raise MediaError(f"{what} (ffmpeg: {last_line(result.stderr)})")
-    return result
+    with _running_lock:
+        _running.add(process)
+    return process
 
 
-def start(args: Sequence[str], *, pass_fds: Sequence[int] = ()) -> subprocess.Popen[bytes]:
-    """Start ffmpeg with its output on a pipe, for streaming reads."""
-    try:
-        return subprocess.Popen(
-            list(args),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            pass_fds=tuple(pass_fds),
-        )
-    except OSError as exc:
-        raise MediaError(f"cannot start ffmpeg ({exc.strerror})") from exc
+def finished(process: subprocess.Popen[bytes]) -> None:
+    """Forget a process started with :func:`start` once it has been waited for."""
+    _forget(process)
+
+
+def _forget(process: subprocess.Popen[bytes]) -> None:
+    with _running_lock:
+        _running.discard(process)
+
+
+def stop_all() -> None:
+    """Kill every ffmpeg this program started that is still running (on Ctrl-C or an error)."""
+    with _running_lock:
+        processes = list(_running)
+        _running.clear()
+    for process in processes:
+        if process.poll() is None:
+            process.kill()
 
 
 def describe_input(path: str | os.PathLike[str]) -> str:
     """ffmpeg's own description of an input file (what ``ffmpeg -i FILE`` prints)."""
-    args = [executable(), *_GLOBAL_ARGS, "-i", input_url(path)]
+    process = start([executable(), *_GLOBAL_ARGS, "-i", input_url(path)])
     try:
-        result = subprocess.run(args, capture_output=True, check=False)
-    except OSError as exc:
-        raise MediaError(f"cannot start ffmpeg ({exc.strerror})") from exc
-    return result.stderr.decode("utf-8", "replace")
+        _, stderr = process.communicate()
+    finally:
+        _forget(process)
+    return stderr.decode("utf-8", "replace")

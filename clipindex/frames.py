@@ -99,6 +99,7 @@ class FrameStream:
             self._process.kill()
         self._process.stdout.close()
         self._process.wait()
+        ffmpeg.finished(self._process)
         if self._stderr_thread is not None:
             self._stderr_thread.join(timeout=5)
         self._process.stderr.close()

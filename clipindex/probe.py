@@ -125,7 +125,9 @@ def probe(path: str | os.PathLike[str]) -> MediaInfo:
     lines = report.splitlines()
     container = next((m["container"] for m in map(_INPUT.match, lines) if m), None)
     if container is None:
-        raise MediaError(f"{path}: not a media file ffmpeg can read ({ffmpeg.last_line(report)})")
+        if "moov atom not found" in report and not _looks_like_mp4(path):
+            raise MediaError(f"{path}: not a media file (its content is not MP4, whatever its name)")
+        raise MediaError(f"{path}: {ffmpeg.explain(report)}")
 
     duration_s: float | None = None
     start_s = 0.0
@@ -188,6 +190,13 @@ def probe(path: str | os.PathLike[str]) -> MediaInfo:
         video=video,
         audio=audio,
     )
+
+
+def _looks_like_mp4(path: str) -> bool:
+    """Whether a file starts like an MP4/MOV (an ``ftyp``, ``moov``, ``mdat`` or ``free`` box)."""
+    with open(path, "rb") as handle:
+        head = handle.read(12)
+    return head[4:8] in (b"ftyp", b"moov", b"mdat", b"free", b"wide", b"skip")
 
 
 def _with_rotation(video: VideoStreamInfo, degrees: float) -> VideoStreamInfo:
