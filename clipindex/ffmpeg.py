@@ -26,6 +26,7 @@ _running_lock = threading.Lock()
 
 _PLAIN_WORDS = (
     ("moov atom not found", "the file is cut short or unfinished (its index is missing)"),
+    ("End of file", "the file is cut short or unfinished (it ends inside its own index)"),
     ("Invalid data found when processing input", "not a media file ffmpeg can read"),
     ("does not contain any stream", "the file holds no audio or video"),
     ("Permission denied", "permission denied"),

@@ -24,6 +24,39 @@ DETECT_WIDTH = 256
 """Pixels. Wide enough for cut detection (PySceneDetect scales to about this), cheap to score."""
 
 _SHOWINFO = re.compile(r"Parsed_showinfo.*\bn:\s*(\d+)\s+pts:\s*(\S+)\s+pts_time:(\S+)")
+_LOG_PREFIX = re.compile(r"^(?:\[[^\]]*@ 0x[0-9a-f]+\]\s*)+")
+_DAMAGE_WORDS = ("error", "corrupt", "invalid", "concealing", "missing", "truncat")
+_DAMAGE_GROUP_GAP_S = 2.0
+"""Seconds between two complaints beyond which they are reported as separate damage."""
+
+
+@dataclass(frozen=True)
+class Damage:
+    """One complaint of ffmpeg's about the stream, near the time of the last frame it decoded."""
+
+    time_s: float
+    message: str
+
+
+def describe_damage(damage: list[Damage], limit: int = 10) -> list[str]:
+    """Warnings for the user: complaints grouped into stretches of the video, with their times."""
+    groups: list[list[Damage]] = []
+    for item in sorted(damage, key=lambda d: d.time_s):
+        if groups and item.time_s - groups[-1][-1].time_s <= _DAMAGE_GROUP_GAP_S:
+            groups[-1].append(item)
+        else:
+            groups.append([item])
+    warnings = []
+    for group in groups[:limit]:
+        start, end = group[0].time_s, group[-1].time_s
+        where = f"near {start:.1f} s"
+        if end - start >= 0.05:
+            where = f"from {start:.1f} s to {end:.1f} s"
+        count = f"{len(group)} decoding errors" if len(group) > 1 else "a decoding error"
+        warnings.append(f"damaged video {where}: {count} (ffmpeg: {group[0].message})")
+    if len(groups) > limit:
+        warnings.append(f"damaged video: {len(groups) - limit} more damaged stretches not listed")
+    return warnings
 
 
 @dataclass(frozen=True)
@@ -68,7 +101,8 @@ class FrameStream:
         self._times_ready = threading.Condition()
         self._stderr_done = False
         self._log_tail: collections.deque[str] = collections.deque(maxlen=20)
-        self.damage: list[str] = []
+        self._last_time_s = 0.0
+        self.damage: list[Damage] = []
         self._process = None
         self._stderr_thread: threading.Thread | None = None
 
@@ -111,17 +145,15 @@ class FrameStream:
             match = _SHOWINFO.search(line)
             if match:
                 time_s = None if match[3] in ("NOPTS", "nan") else float(match[3])
+                self._last_time_s = time_s if time_s is not None else self._last_time_s
                 with self._times_ready:
                     self._times.append(time_s)
                     self._times_ready.notify()
             elif line and not line.startswith((" ", "[Parsed_showinfo", "Input #", "Output #")):
-                self._log_tail.append(line)
-                if (
-                    "error" in line.lower()
-                    or "corrupt" in line.lower()
-                    or "invalid" in line.lower()
-                ):
-                    self.damage.append(line)
+                message = _LOG_PREFIX.sub("", line)
+                self._log_tail.append(message)
+                if any(word in message.lower() for word in _DAMAGE_WORDS):
+                    self.damage.append(Damage(self._last_time_s, message))
         with self._times_ready:
             self._stderr_done = True
             self._times_ready.notify()

@@ -60,9 +60,11 @@ class Source(_Model):
     nominal_fps: float | None = Field(default=None, description="the rate the container declares")
     variable_frame_rate: bool
     n_frames: int
-    width: int
-    height: int
-    rotation_deg: float = 0.0
+    width: int = Field(description="as displayed, after rotation")
+    height: int = Field(description="as displayed, after rotation")
+    rotation_deg: float = Field(default=0.0, description="display rotation from the metadata")
+    interlaced: bool = False
+    pix_fmt: str | None = Field(default=None, description="pixel format, e.g. yuv420p10le")
     codecs: Codecs
     has_audio: bool
     audio_streams: list[AudioStream] = Field(default_factory=list)

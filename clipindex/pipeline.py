@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 import numpy as np
 from tqdm import tqdm
 
-from clipindex import __version__
+from clipindex import __version__, ffmpeg
 from clipindex.audio import DEFAULT_SAMPLE_RATE, decode_audio
 from clipindex.credits import Credits
 from clipindex.cuts import CutDetector, CutParameters, shots_from_cuts
 from clipindex.errors import CreditsError, MediaError
 from clipindex.files import sha256_of
-from clipindex.frames import DETECT_WIDTH, FrameStream
+from clipindex.frames import DETECT_WIDTH, FrameStream, describe_damage
 from clipindex.index import (
     AudioStream,
     Codecs,
@@ -83,25 +83,29 @@ def index_video(
         _check_room_for_tracks(info, credits, settings.min_segment_s)
 
     with ThreadPoolExecutor(max_workers=2) as workers:
-        checksum = workers.submit(sha256_of, path)
-        sound: Future[np.ndarray] | None = None
-        if audio_stream is not None:
-            sound = workers.submit(
-                decode_audio, path, audio_stream=audio_stream, sr=settings.sample_rate
-            )
-        detector, damage = _detect_cuts(info, settings, progress)
-        samples = sound.result() if sound is not None else None
-        sha256 = checksum.result()
+        try:
+            checksum = workers.submit(sha256_of, path)
+            sound: Future[np.ndarray] | None = None
+            if audio_stream is not None:
+                sound = workers.submit(
+                    decode_audio, path, audio_stream=audio_stream, sr=settings.sample_rate
+                )
+            detector, damage = _detect_cuts(info, settings, progress)
+            samples = _sound_or_warning(sound, credits, warnings)
+            sha256 = checksum.result()
+        except BaseException:  # Ctrl-C or a failure: stop the other decoder at once
+            ffmpeg.stop_all()
+            raise
 
     times_s = detector.times_s
-    duration_s = _duration(info, times_s)
+    warnings += describe_damage(damage)
+    duration_s = _indexed_duration(info, times_s, warnings)
     found = detector.finish()
     cuts = [_cut_entry(cut, times_s) for cut in found]
     shots = [
         Shot(index=n, start_frame=a, end_frame=b, start_s=round(s, 6), end_s=round(e, 6))
         for n, (a, b, s, e) in enumerate(shots_from_cuts(found, times_s, duration_s))
     ]
-    warnings += [f"damaged video stream: {line}" for line in damage[:20]]
     segments: list[Segment] = []
     curve: Curve | None = None
     if samples is not None:
@@ -161,16 +165,34 @@ def _detect_cuts(
     return detector, frames.damage
 
 
-def _duration(info: MediaInfo, times_s: list[float]) -> float:
-    """The container's duration, else the end of the last decoded frame."""
-    if info.duration_s is not None:
-        return info.duration_s
-    step = (
-        float(np.median(np.diff(times_s)))
-        if len(times_s) > 1
-        else 1.0 / (info.video.nominal_fps or 25.0)
-    )
-    return round(times_s[-1] + step, 6)
+def _sound_or_warning(
+    sound: Future[np.ndarray] | None, credits: Credits | None, warnings: list[str]
+) -> np.ndarray | None:
+    """The decoded sound; if it cannot be decoded, a warning (or, with credits, the error)."""
+    if sound is None:
+        return None
+    try:
+        return sound.result()
+    except MediaError as error:
+        if credits is not None:
+            raise
+        warnings.append(f"the sound could not be decoded, so no musical segments: {error}")
+        return None
+
+
+def _indexed_duration(info: MediaInfo, times_s: list[float], warnings: list[str]) -> float:
+    """The container's duration, or where decoding stopped if that is clearly earlier."""
+    step = float(np.median(np.diff(times_s))) if len(times_s) > 1 else 0.0
+    decoded_end_s = times_s[-1] + (step or 1.0 / (info.video.nominal_fps or 25.0))
+    if info.duration_s is None:
+        return round(decoded_end_s, 6)
+    if decoded_end_s < info.duration_s - 1.0:
+        warnings.append(
+            f"the video stops at {decoded_end_s:.1f} s, short of the {info.duration_s:.1f} s "
+            "its container states: the file looks cut short; indexed what decodes"
+        )
+        return round(decoded_end_s, 6)
+    return info.duration_s
 
 
 def _cut_entry(cut, times_s: list[float]) -> Cut:
@@ -256,6 +278,8 @@ def _source(
         width=width,
         height=height,
         rotation_deg=video.rotation_deg,
+        interlaced=video.interlaced,
+        pix_fmt=video.pix_fmt or None,
         codecs=Codecs(video=video.codec, audio=used.codec if used else None),
         has_audio=bool(info.audio),
         audio_streams=[

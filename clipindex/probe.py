@@ -126,7 +126,7 @@ def probe(path: str | os.PathLike[str]) -> MediaInfo:
     container = next((m["container"] for m in map(_INPUT.match, lines) if m), None)
     if container is None:
         if "moov atom not found" in report and not _looks_like_mp4(path):
-            raise MediaError(f"{path}: not a media file (its content is not MP4, whatever its name)")
+            raise MediaError(f"{path}: not a media file (not MP4 inside, whatever its name)")
         raise MediaError(f"{path}: {ffmpeg.explain(report)}")
 
     duration_s: float | None = None
