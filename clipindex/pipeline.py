@@ -80,7 +80,7 @@ def index_video(
             )
         warnings.append("no audio stream: musical segments were not looked for")
     elif credits is not None and info.duration_s is not None:
-        _check_room_for_tracks(info, credits, settings.min_segment_s)
+        _check_room_for_tracks(info.path, info.duration_s, credits, settings.min_segment_s)
 
     with ThreadPoolExecutor(max_workers=2) as workers:
         try:
@@ -92,6 +92,9 @@ def index_video(
                 )
             detector, damage = _detect_cuts(info, settings, progress)
             samples = _sound_or_warning(sound, credits, warnings)
+            if samples is not None and credits is not None:
+                sound_s = len(samples) / settings.sample_rate
+                _check_room_for_tracks(info.path, sound_s, credits, settings.min_segment_s)
             sha256 = checksum.result()
         except BaseException:  # Ctrl-C or a failure: stop the other decoder at once
             ffmpeg.stop_all()
@@ -138,12 +141,14 @@ def _choose_audio_stream(info: MediaInfo, wanted: int | None) -> int | None:
     return wanted
 
 
-def _check_room_for_tracks(info: MediaInfo, credits: Credits, min_segment_s: float) -> None:
-    room = (info.duration_s or 0.0) / len(credits.tracks)
-    if room < min_segment_s:
+def _check_room_for_tracks(
+    path: str, sound_s: float, credits: Credits, min_segment_s: float
+) -> None:
+    """Refuse credits with more tracks than the sound can hold at ``min_segment_s`` each."""
+    if sound_s / len(credits.tracks) < min_segment_s:
         raise CreditsError(
-            f"{info.path}: {len(credits.tracks)} credited tracks cannot fit in "
-            f"{info.duration_s:.1f} s of sound (each segment needs at least {min_segment_s:g} s)"
+            f"{path}: {len(credits.tracks)} credited tracks cannot fit in {sound_s:.1f} s "
+            f"of sound (each segment needs at least {min_segment_s:g} s)"
         )
 
 
