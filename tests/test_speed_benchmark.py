@@ -1,0 +1,26 @@
+"""The speed benchmark runs end to end on a tiny clip, so it cannot rot between real runs."""
+
+import re
+import subprocess
+import sys
+
+from conftest import ROOT
+
+
+def test_quick_benchmark_times_all_three_commands(tmp_path):
+    out = tmp_path / "SPEED.md"
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "speed.py"), "--quick", "-o", str(out),
+         "--work", str(tmp_path / "work")],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    page = out.read_text()
+    row = next(line for line in page.splitlines() if line.startswith("| 180p"))
+    numbers = [float(n) for n in re.findall(r"\d+\.\d+", row)]
+    floor_s, clipindex_s, ratio = numbers[1], numbers[2], numbers[3]
+    assert floor_s > 0 and clipindex_s > 0
+    low, high = (clipindex_s - 0.005) / (floor_s + 0.005), (clipindex_s + 0.005) / (floor_s - 0.005)
+    assert low * 0.8 <= ratio <= high * 1.25, "one round: the ratio is that round's ratio"
+    assert re.search(r"\| \d+ / \d+ / \d+ \|$", row), "peak memory of each command"
+    assert "Machine:" in page and "PySceneDetect 0.7.2" in page
