@@ -11,8 +11,8 @@ read a file faster. Each round runs the three commands on the same file in a rot
 table gives the median over rounds of the paired ratios (each command's time over the floor's
 time in the same round) and each command's peak memory (the largest total resident memory of its
 whole process tree, sampled every 20 ms). The clips are H.264 at 720p and 1080p, 1, 5 and 20
-minutes long, with grain (so they cost what real footage costs to decode), cuts and music; they
-are made here, by repeating one minute of montage without re-encoding.
+minutes long, at the bit rates of web video (4 and 6 Mb/s), with grain, cuts and music;
+they are made here, by repeating one minute of montage without re-encoding.
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ def make_minute(folder: Path, height: int, seconds: float) -> Path:
         inputs += ["-f", "lavfi", "-i", f"{source}{joiner}s=320x180:r=24:d={length}"]
         chains.append(
             f"[{number}:v]scale={width}:{height},hue=h={number * 47 % 360},"
-            f"noise=alls=12:allf=t,setsar=1[v{number}]"
+            f"noise=alls=8:allf=t,setsar=1[v{number}]"
         )
         total += length
         number += 1
@@ -87,7 +87,8 @@ def make_minute(folder: Path, height: int, seconds: float) -> Path:
         "-f", "lavfi", "-i", f"aevalsrc='{music}':s=44100:d={seconds}",
         "-filter_complex", ";".join(chains) + f";{joined}concat=n={number}:v=1:a=0[v]",
         "-map", "[v]", "-map", f"{number}:a",
-        "-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-pix_fmt", "yuv420p",
+        "-c:v", "libx264", "-preset", "veryfast", "-b:v", f"{height // 180}M",
+        "-maxrate", f"{height // 135}M", "-bufsize", f"{height // 67}M", "-pix_fmt", "yuv420p",
         "-c:a", "aac", "-b:a", "128k", "-movflags", "+faststart", str(path),
     ]  # fmt: skip
     ffmpeg.run(args, what=f"making {path.name}")
