@@ -1,12 +1,16 @@
-"""Cut detection on synthetic frames (each case alone) and on real footage with truth."""
+"""Cut detection on synthetic frames (each case alone), and on the samples and real footage with
+their truth files."""
 
+import functools
+
+import cv2
 import numpy as np
 import pytest
 
 from clipindex.cuts import CutDetector
 from clipindex.frames import Frame, FrameStream
 from clipindex.probe import probe
-from conftest import shared, truth
+from conftest import SAMPLES, shared, truth
 
 FPS = 24.0
 RNG = np.random.default_rng(7)
@@ -78,6 +82,120 @@ def test_fast_pan_within_one_shot_is_not_a_cut():
     assert _detect(_shot((100, 100, 100), 40, drift=7)) == []
 
 
+def _still(seed, frames, grain=4):
+    """A still shot of coloured blocks, laid out by ``seed``, with a little grain on each frame."""
+    rng = np.random.default_rng(seed)
+    blocks = rng.integers(30, 226, size=(9, 16, 3), dtype=np.int16)
+    picture = np.kron(blocks, np.ones((10, 10, 1), np.int16))
+    noise = rng.integers(-grain, grain + 1, size=(frames, 90, 160, 3), dtype=np.int16)
+    return [np.clip(picture + n, 0, 255).astype(np.uint8) for n in noise]
+
+
+def _mix(a, b, weight):
+    """``a`` and ``b`` mixed, ``weight`` of ``b``."""
+    return ((1 - weight) * a.astype(np.float64) + weight * b).round().astype(np.uint8)
+
+
+def _towards(images, colour, frames, first):
+    """``frames`` frames from ``images[first:]``, each a step closer to one flat colour."""
+    flat = np.full_like(images[0], colour)
+    return [_mix(images[first + k], flat, (k + 1) / frames) for k in range(frames)]
+
+
+def _cuts(images):
+    return [(c.kind, c.frame, c.start_frame, c.end_frame) for c in _detect(images)]
+
+
+def test_scores_are_content_detectors():
+    from scenedetect import FrameTimecode, StatsManager
+    from scenedetect.detectors import ContentDetector
+
+    images = _still(1, 5) + _shot((40, 150, 40), 5, drift=3) + _still(2, 5)
+    reference, stats = ContentDetector(), StatsManager()
+    reference.stats_manager = stats
+    detector = CutDetector(fps=FPS)
+    for index, image in enumerate(images):
+        reference.process_frame(FrameTimecode(index, fps=FPS), image)
+        detector.process(Frame(index, index / FPS, image))
+    expected = [stats.get_metrics(i, ["content_val"])[0] or 0.0 for i in range(len(images))]
+    assert list(detector.scores) == pytest.approx(expected, abs=1e-6)
+
+
+def test_cross_dissolve_is_one_dissolve_with_its_span():
+    a, b = _still(1, 40), _still(2, 40)
+    mixes = [_mix(a[19 + k], b[k], k / 12) for k in range(1, 12)]  # frames 20 to 30
+    assert _cuts(a[:20] + mixes + b[11:]) == [("dissolve", 25, 20, 31)]  # half-way at 25
+
+
+def test_short_dissolve_between_moving_shots_is_a_dissolve():
+    a, b = _shot((150, 60, 40), 40, drift=2), _shot((40, 80, 170), 40, drift=2)
+    mixes = [_mix(a[20 + k], b[k], k / 5) for k in range(1, 5)]
+    [(kind, _, start, end)] = _cuts(a[:20] + mixes + b[4:])
+    assert kind == "dissolve" and abs(start - 20) <= 1 and abs(end - 24) <= 1
+
+
+def test_dip_to_black_and_dip_to_white_are_dips():
+    a, b, c = _still(1, 30), _still(2, 30), _still(3, 30)
+    black = _towards(a, 0, 8, 12) + [np.zeros_like(a[0])] + _towards(b, 0, 8, 0)[::-1]
+    white = _towards(b, 255, 8, 12) + [np.full_like(b[0], 255)] + _towards(c, 255, 8, 0)[::-1]
+    images = a[:12] + black + b[8:20] + white + c[8:]
+    assert _cuts(images) == [("dip", 22, 12, 29), ("dip", 51, 41, 58)]
+
+
+def test_lightning_twice_and_dying_away_is_not_a_cut():
+    night = _shot((20, 20, 40), 40, drift=1)
+    lit = [_mix(night[i], np.full_like(night[0], 250), level) for i, level in
+           ((15, 0.85), (16, 0.85), (19, 0.7), (20, 0.35))]  # fmt: skip
+    assert _cuts(night[:15] + lit[:2] + night[17:19] + lit[2:] + night[21:]) == []
+
+
+def _pan(seed, frames, speed, tones):
+    """A fast pan, motion-blurred, across a wide picture of blocks in the range of ``tones``."""
+    blocks = np.random.default_rng(seed).integers(*tones, size=(9, 64, 3), dtype=np.int16)
+    wide = np.kron(blocks, np.ones((10, 10, 1), np.int16)).astype(np.uint8)
+    return [cv2.blur(wide[:, n * speed : n * speed + 160], (15, 1)) for n in range(frames)]
+
+
+def test_cut_from_a_moving_shot_into_a_fast_pan_is_one_hard_cut():
+    images = _pan(1, 20, 3, (60, 170)) + _pan(2, 30, 10, (100, 210))
+    detector = CutDetector(fps=FPS)
+    for index, image in enumerate(images):
+        detector.process(Frame(index, index / FPS, image))
+    # The pan changes nearly as much from frame to frame as the cut does.
+    assert detector.scores[20] < 1.5 * min(detector.scores[21:24])
+    assert [(c.kind, c.frame) for c in detector.finish()] == [("hard", 20)]
+
+
+def test_cut_between_grey_shots_of_one_brightness_is_found_by_the_histogram():
+    plain = [np.full((90, 160, 3), 128, np.uint8)] * 20
+    checks = np.kron(np.indices((9, 16)).sum(axis=0) % 2, np.ones((10, 10), np.int64))
+    checked = [np.repeat((80 + 96 * checks)[:, :, None], 3, axis=2).astype(np.uint8)] * 20
+    detector = CutDetector(fps=FPS)
+    for index, image in enumerate(plain + checked):
+        detector.process(Frame(index, index / FPS, image))
+    assert detector.scores[20] < detector.parameters.threshold
+    assert [(c.kind, c.frame) for c in detector.finish()] == [("hard", 20)]
+
+
+def test_caption_fading_in_is_not_a_dissolve():
+    shot = _still(1, 40)
+    caption = [img.copy() for img in shot]
+    for k, img in enumerate(caption[10:]):
+        img[60:80, 20:140] = _mix(img[60:80, 20:140], np.full((20, 120, 3), 255), min(k / 12, 1))
+    assert _cuts(caption) == []
+
+
+def test_steady_change_of_light_is_not_a_dissolve():
+    shot = _still(1, 72)
+    assert _cuts([_mix(img, np.full_like(img, 200), k / 100) for k, img in enumerate(shot)]) == []
+
+
+def test_fade_to_a_white_card_is_a_fade_out():
+    shot = _still(1, 30)
+    images = shot[:12] + _towards(shot, 255, 10, 12) + [np.full_like(shot[0], 255)] * 20
+    assert _cuts(images) == [("fade_out", 21, 12, 21)]
+
+
 @pytest.mark.parametrize(
     "name",
     ["goldeneye-vfr-drop3.mp4", "issue-134-rotate.mp4", "testvideo.mp4", "bbb-two-tracks.mkv"],
@@ -102,3 +220,57 @@ def test_real_footage_hard_cuts_within_one_frame(name):
         assert want["type"].startswith(found.kind)
         assert abs(found.start_frame - want["start_frame"]) <= 3
         assert abs(found.end_frame - want["end_frame"]) <= 3
+
+
+KINDS = {
+    "fade_in_from_black": "fade_in",
+    "fade_out_to_black": "fade_out",
+    "cross_dissolve": "dissolve",
+    "dip_to_black": "dip",
+    "dip_to_white": "dip",
+}
+
+
+@functools.cache
+def _found_in(path):
+    """The cuts found in a video file, as the pipeline finds them."""
+    info = probe(path)
+    detector = CutDetector(fps=info.video.nominal_fps)
+    with FrameStream(info) as frames:
+        for frame in frames:
+            detector.process(frame)
+    return detector.finish()
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "training-montage.mp4",
+        "transitions.mp4",
+        "testvideo.mp4",
+        "bbb-two-tracks.mkv",
+        "big_buck_bunny_0_30.webm",
+        "goldeneye-vfr-drop3.mp4",
+        "issue-134-rotate.mp4",
+    ],
+)
+def test_every_transition_of_the_truth_files_named_and_nothing_else(name):
+    path = SAMPLES / name if (SAMPLES / name).exists() else shared(name)
+    expected = truth(path)
+    cuts = _found_in(path)
+    hard = [c.frame for c in cuts if c.kind == "hard"]
+    assert len(hard) == len(expected["hard_cuts"])
+    for found, want in zip(hard, expected["hard_cuts"], strict=True):
+        assert abs(found - want["frame"]) <= 1, want
+    gradual = [c for c in cuts if c.kind != "hard"]
+    assert len(gradual) == len(expected["gradual_transitions"])
+    for found, want in zip(gradual, expected["gradual_transitions"], strict=True):
+        assert found.kind == KINDS[want["type"]], want
+        assert abs(found.start_frame - want["start_frame"]) <= 3, want
+        assert abs(found.end_frame - want["end_frame"]) <= 3, want
+        assert found.start_frame <= found.frame <= found.end_frame
+    listed = [cut["frame"] for cut in expected["hard_cuts"]]
+    for trap in expected["no_cut_traps"]:
+        for cut in cuts:
+            if trap["start_frame"] <= cut.frame <= trap["end_frame"]:
+                assert min(abs(cut.frame - frame) for frame in listed) <= 1, trap["what"]

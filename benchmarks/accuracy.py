@@ -1,0 +1,354 @@
+"""Cut-detection accuracy: clipindex beside PySceneDetect's detectors, on every video with truth.
+
+Run from the repository's root::
+
+    python benchmarks/accuracy.py                                  # print the table
+    python benchmarks/accuracy.py --write benchmarks/ACCURACY.md   # and write it there
+    python benchmarks/accuracy.py samples/transitions.truth.json   # only these truth files
+
+Without arguments it reads ``samples/*.truth.json`` and ``../shared/media/*.truth.json`` (with a
+note when ``../shared`` is absent). Each video is indexed by clipindex (``FrameStream`` into
+``CutDetector``, as ``clipindex index`` does) and by PySceneDetect's content, adaptive, hash and
+histogram detectors at their defaults, through ``scenedetect.detect`` with its own decoding.
+PySceneDetect's cuts are placed on clipindex's decoded frames by their time, so variable frame
+rates compare fairly.
+
+The scores are the short pure functions below, each naming the tolerance it uses.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import scenedetect
+from scenedetect.detectors import (
+    AdaptiveDetector,
+    ContentDetector,
+    HashDetector,
+    HistogramDetector,
+)
+
+from clipindex.cuts import Cut, CutDetector
+from clipindex.frames import FrameStream
+from clipindex.probe import probe
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_MEDIA = ROOT.parent / "shared" / "media"
+TOLERANCE_FRAMES = 1
+"""Hard cuts are hand-checked frame by frame; one frame either way still counts."""
+
+PYSCENEDETECT: dict[str, Callable[[], scenedetect.SceneDetector]] = {
+    "content": ContentDetector,
+    "adaptive": AdaptiveDetector,
+    "hash": HashDetector,
+    "histogram": HistogramDetector,
+}
+"""PySceneDetect's detectors, each at its defaults, by the name of its ``detect-*`` command."""
+
+KINDS = {
+    "fade_in_from_black": "fade_in",
+    "fade_out_to_black": "fade_out",
+    "cross_dissolve": "dissolve",
+    "dip_to_black": "dip",
+    "dip_to_white": "dip",
+}
+"""Truth-file transition types and the kind clipindex must report each as."""
+
+Span = tuple[int, int]
+"""First and last frame, both included."""
+
+# ---------------------------------------------------------------------------------------------
+# Scores: pure functions of frame numbers.
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CutScore:
+    """Hard-cut detection on one file: counts, and the precision, recall and F1 they give."""
+
+    hits: int
+    false: int
+    missed: int
+    in_traps: int = 0
+    """False cuts inside a no-cut trap (counted in ``false`` too)."""
+
+    @property
+    def precision(self) -> float:
+        return self.hits / (self.hits + self.false) if self.hits + self.false else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.hits / (self.hits + self.missed) if self.hits + self.missed else 1.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+    def __add__(self, other: CutScore) -> CutScore:
+        return CutScore(
+            self.hits + other.hits,
+            self.false + other.false,
+            self.missed + other.missed,
+            self.in_traps + other.in_traps,
+        )
+
+
+def match_cuts(
+    truth: Sequence[int], found: Sequence[int], tolerance: int = TOLERANCE_FRAMES
+) -> list[tuple[int, int]]:
+    """Pair truth cuts with found cuts one to one, each pair at most ``tolerance`` frames apart.
+
+    A maximum matching, as ``mir_eval.util.match_events`` makes for boundary detection within
+    a tolerance window; on a line, one sweep in time order finds one. Returns (truth, found)
+    pairs.
+    """
+    truth, found = sorted(truth), sorted(found)
+    pairs, i, j = [], 0, 0
+    while i < len(truth) and j < len(found):
+        if found[j] < truth[i] - tolerance:
+            j += 1
+        elif found[j] > truth[i] + tolerance:
+            i += 1
+        else:
+            pairs.append((truth[i], found[j]))
+            i, j = i + 1, j + 1
+    return pairs
+
+
+def inside(frame: int, spans: Sequence[Span], tolerance: int = TOLERANCE_FRAMES) -> bool:
+    """Whether ``frame`` lies in one of ``spans``, each widened by ``tolerance`` frames."""
+    return any(start - tolerance <= frame <= end + tolerance for start, end in spans)
+
+
+def score_cuts(
+    truth: Sequence[int],
+    found: Sequence[int],
+    transitions: Sequence[Span] = (),
+    traps: Sequence[Span] = (),
+    tolerance: int = TOLERANCE_FRAMES,
+) -> CutScore:
+    """Score found cuts against the truth's hard cuts, one to one within ``tolerance`` frames.
+
+    A found cut that no truth cut claims is false, unless it lies in a gradual transition
+    (widened by ``tolerance``): then it found that transition and counts neither way. False cuts
+    inside a no-cut trap are also counted apart.
+    """
+    claimed = {frame for _, frame in match_cuts(truth, found, tolerance)}
+    false = [f for f in found if f not in claimed and not inside(f, transitions, tolerance)]
+    return CutScore(
+        hits=len(claimed),
+        false=len(false),
+        missed=len(truth) - len(claimed),
+        in_traps=sum(inside(f, traps, 0) for f in false),
+    )
+
+
+def score_transitions(
+    truth: Sequence[tuple[str, Span]],
+    found: Sequence[tuple[str, Span]],
+    tolerance: int = TOLERANCE_FRAMES,
+) -> tuple[int, int]:
+    """How many truth transitions are found with the right kind, and how many found ones match
+    no truth transition at all.
+
+    A found transition matches a truth one when their spans, widened by ``tolerance`` frames,
+    share a frame; each counts for one truth transition at most.
+    """
+
+    def overlap(a: Span, b: Span) -> bool:
+        return a[0] - tolerance <= b[1] and b[0] - tolerance <= a[1]
+
+    unused = list(found)
+    right = 0
+    for kind, span in truth:
+        match = next((f for f in unused if f[0] == kind and overlap(f[1], span)), None)
+        if match is not None:
+            unused.remove(match)
+            right += 1
+    false = sum(not any(overlap(f[1], span) for _, span in truth) for f in found)
+    return right, false
+
+
+# ---------------------------------------------------------------------------------------------
+# Running the detectors.
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class FileResult:
+    """Everything measured on one video."""
+
+    name: str
+    n_frames: int
+    n_cuts: int
+    scores: dict[str, CutScore] = field(default_factory=dict)
+    gradual_right: int = 0
+    gradual_total: int = 0
+    gradual_false: int = 0
+
+
+def truth_files(arguments: Sequence[str]) -> tuple[list[Path], list[str]]:
+    """The truth files to measure, and notes on what was left out."""
+    if arguments:
+        return [Path(argument) for argument in arguments], []
+    found = sorted((ROOT / "samples").glob("*.truth.json"))
+    if not SHARED_MEDIA.is_dir():
+        return found, [f"{SHARED_MEDIA} is absent: its real footage was not measured"]
+    return found + sorted(SHARED_MEDIA.glob("*.truth.json")), []
+
+
+def video_of(truth_path: Path, truth: dict) -> Path:
+    """The video a truth file describes, beside it: named as the truth file, or as its ``file``."""
+    same_name = truth_path.with_name(truth_path.name.removesuffix(".truth.json"))
+    return same_name if same_name.exists() else truth_path.with_name(Path(truth["file"]).name)
+
+
+def run_clipindex(video: Path) -> tuple[list[float], list[Cut]]:
+    """The time of every decoded frame, and clipindex's cuts of every kind."""
+    info = probe(video)
+    detector = CutDetector(fps=info.video.nominal_fps or 25.0)
+    with FrameStream(info) as frames:
+        for frame in frames:
+            detector.process(frame)
+    return detector.times_s, detector.finish()
+
+
+def run_pyscenedetect(video: Path, name: str, times_s: Sequence[float]) -> list[int]:
+    """The cuts of one PySceneDetect detector, as the decoded frames nearest their times."""
+    scenes = scenedetect.detect(str(video), PYSCENEDETECT[name]())
+    times = np.asarray(times_s)
+    return [int(np.argmin(np.abs(times - start.seconds))) for start, _ in scenes[1:]]
+
+
+def measure(truth_path: Path) -> FileResult:
+    """Run every detector on the video of ``truth_path`` and score each against the truth."""
+    truth = json.loads(truth_path.read_text(encoding="utf-8"))
+    video = video_of(truth_path, truth)
+    cut_frames = [cut["frame"] for cut in truth["hard_cuts"]]
+    gradual = [
+        (KINDS[g["type"]], (g["start_frame"], g["end_frame"]))
+        for g in truth.get("gradual_transitions", [])
+    ]
+    spans = [span for _, span in gradual]
+    traps = [(t["start_frame"], t["end_frame"]) for t in truth.get("no_cut_traps", [])]
+
+    times_s, cuts = run_clipindex(video)
+    result = FileResult(video.name, len(times_s), len(cut_frames), gradual_total=len(gradual))
+    hard = [c.frame for c in cuts if c.kind == "hard"]
+    # A gradual transition clipindex reports where the truth has none is a false cut too.
+    stray = [c.frame for c in cuts if c.kind != "hard" and not inside(c.frame, spans)]
+    result.scores["clipindex"] = score_cuts(cut_frames, hard, spans, traps) + CutScore(
+        0, len(stray), 0, sum(inside(frame, traps, 0) for frame in stray)
+    )
+    result.gradual_right, result.gradual_false = score_transitions(
+        gradual, [(c.kind, (c.start_frame, c.end_frame)) for c in cuts if c.kind != "hard"]
+    )
+    for name in PYSCENEDETECT:
+        detected = run_pyscenedetect(video, name, times_s)
+        result.scores[name] = score_cuts(cut_frames, detected, spans, traps)
+    return result
+
+
+# ---------------------------------------------------------------------------------------------
+# The report.
+# ---------------------------------------------------------------------------------------------
+
+
+def _cell(score: CutScore) -> str:
+    traps = f"; {score.in_traps} in traps" if score.in_traps else ""
+    return f"{score.f1:.3f} ({score.hits}/{score.false}/{score.missed}{traps})"
+
+
+def _gradual(right: int, total: int, false: int) -> str:
+    text = f"{right}/{total}" if total else "none"
+    return text + (f" (+{false} false)" if false else "")
+
+
+def markdown(results: Sequence[FileResult], notes: Sequence[str] = ()) -> str:
+    """The results as one Markdown table with its legend (``benchmarks/ACCURACY.md``)."""
+    detectors = ["clipindex", *PYSCENEDETECT]
+    header = ["file", "frames", "hard cuts", *detectors, "clipindex gradual, right kind"]
+    rows = [
+        [r.name, str(r.n_frames), str(r.n_cuts)]
+        + [_cell(r.scores[name]) for name in detectors]
+        + [_gradual(r.gradual_right, r.gradual_total, r.gradual_false)]
+        for r in results
+    ]
+    if len(results) > 1:
+        rows.append(
+            [
+                "all files",
+                str(sum(r.n_frames for r in results)),
+                str(sum(r.n_cuts for r in results)),
+            ]
+            + [
+                _cell(sum((r.scores[name] for r in results), CutScore(0, 0, 0)))
+                for name in detectors
+            ]
+            + [
+                _gradual(
+                    sum(r.gradual_right for r in results),
+                    sum(r.gradual_total for r in results),
+                    sum(r.gradual_false for r in results),
+                )
+            ]
+        )
+    best = all(
+        r.scores["clipindex"].f1 >= max(r.scores[name].f1 for name in PYSCENEDETECT)
+        for r in results
+    )
+    lines = [
+        "| " + " | ".join(header) + " |",
+        "|" + "|".join(" --- " for _ in header) + "|",
+        *("| " + " | ".join(row) + " |" for row in rows),
+        "",
+        f"Each detector: hard-cut F1 (hits/false cuts/missed), one to one within "
+        f'{TOLERANCE_FRAMES} frame; "in traps": false cuts inside a no-cut trap (a flash, a fast '
+        "pan, an overlay). A cut inside a gradual transition is neither a hit nor a false cut; a "
+        "gradual transition clipindex reports where the truth has none is a false cut. "
+        "PySceneDetect's detectors run at their defaults, with their own decoding.",
+        "",
+        "clipindex gradual: fades, dips and dissolves of the truth that clipindex reports with "
+        "the right kind (fade_in, fade_out, dip, dissolve), and any it reports that are not there.",
+        "",
+        f"clipindex's F1 is at least the best PySceneDetect detector's on every file: "
+        f"{'yes' if best else 'NO'}.",
+    ]
+    lines += [f"\nNote: {note}" for note in notes]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command line: ``python benchmarks/accuracy.py [TRUTH ...] [--write FILE]``."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("truth", nargs="*", help="truth files (default: samples/, ../shared/media)")
+    parser.add_argument("--write", type=Path, help="also write the report to this Markdown file")
+    args = parser.parse_args(argv)
+    paths, notes = truth_files(args.truth)
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
+    results = []
+    for path in paths:
+        print(f"measuring {path.name}", file=sys.stderr)
+        results.append(measure(path))
+    table = markdown(results, notes)
+    print(table, end="")
+    if args.write:
+        args.write.write_text(
+            "# Cut-detection accuracy\n\n"
+            "Written by `python benchmarks/accuracy.py --write benchmarks/ACCURACY.md`; "
+            "do not edit by hand.\n\n" + table,
+            encoding="utf-8",
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

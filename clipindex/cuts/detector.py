@@ -1,0 +1,168 @@
+"""The cut detector: frames in, measured one by one; cuts out, decided over the whole video."""
+
+from __future__ import annotations
+
+from array import array
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from clipindex.cuts import features, gradual, hard
+from clipindex.cuts.parameters import CutParameters
+from clipindex.frames import Frame
+
+
+@dataclass(frozen=True)
+class Cut:
+    """A transition between shots.
+
+    ``frame`` is the first frame of the new shot: for a fade out, the frame closest to black
+    (or white); for a fade in or a dip, the first frame coming out of it; for a dissolve, the
+    first frame that is more the new shot than the old. Gradual transitions also give their span
+    of frames (``start_frame`` to ``end_frame`` inclusive); a hard cut's span is its one frame.
+    """
+
+    frame: int
+    time_s: float
+    kind: str
+    score: float
+    start_frame: int
+    end_frame: int
+
+
+class CutDetector:
+    """Feed every frame in order with :meth:`process`; :meth:`finish` returns the cuts.
+
+    Per frame it keeps a few numbers (the change scores, brightness, saturation, and the
+    distances back to the last few frames), plus the signatures of the last few seconds' frames
+    for the dissolve test, so memory stays small on long videos. ``fps`` (the nominal rate)
+    turns the durations among the parameters into frames.
+
+    >>> detector = CutDetector(fps=24)                  # doctest: +SKIP
+    >>> for frame in frames: detector.process(frame)  # doctest: +SKIP
+    >>> cuts = detector.finish()                      # doctest: +SKIP
+    """
+
+    def __init__(self, parameters: CutParameters | None = None, fps: float = 25.0):
+        p = self.parameters = parameters or CutParameters()
+        self._fps = float(fps)
+        self._offsets = gradual.window_offsets(max(3, round(p.dissolve_max_s * self._fps)))
+        self._test = gradual.BlendTest(
+            p.dissolve_min_change,
+            p.dissolve_max_residual,
+            p.dissolve_max_contrast,
+            p.dissolve_max_drift,
+            p.dissolve_min_coverage,
+        )
+        size = features.SIGNATURE_SIZE[0] * features.SIGNATURE_SIZE[1] * 3
+        depth = max(int(self._offsets[:, 0].max()), p.flash_max_frames + 1) + 1
+        self._ring = np.zeros((depth, size), np.float32)
+        self._lookback = np.arange(2, p.flash_max_frames + 2)
+        self._previous: tuple[np.ndarray, np.ndarray] | None = None
+        self.times_s: list[float] = []
+        self.scores = array("d")
+        """ContentDetector's score of each frame against the one before."""
+        self.histogram_changes = array("d")
+        """HistogramDetector's luma histogram change of each frame (1 - correlation)."""
+        self.brightness = array("d")
+        """Mean HSV value of each frame (0–255)."""
+        self.saturation = array("d")
+        """Mean HSV saturation of each frame (0–255)."""
+        self._luma = array("d")
+        self._returns = array("d")
+        self._windows: list[tuple[int, int, float]] = []
+
+    def process(self, frame: Frame) -> None:
+        """Measure one frame against the frames before it."""
+        n = len(self.times_s)
+        picture = features.hsv(frame.image)
+        histogram = features.luma_histogram(frame.image)
+        if self._previous is None:
+            content = luma = change = 0.0
+        else:
+            content, luma = features.content_change(picture, self._previous[0])
+            change = features.histogram_change(histogram, self._previous[1])
+        self._previous = (picture, histogram)
+        _, saturation, brightness, _ = cv2.mean(picture)
+        ring = self._ring
+        ring[n % len(ring)] = features.signature(frame.image)
+        back = np.where(
+            self._lookback <= n,
+            features.distance(ring[n % len(ring)], ring[(n - self._lookback) % len(ring)]),
+            np.inf,
+        )
+        self._windows += gradual.blend_windows(ring, n, self._offsets, self._test)
+        self.times_s.append(frame.time_s)
+        self.scores.append(content)
+        self.histogram_changes.append(change)
+        self.brightness.append(brightness)
+        self.saturation.append(saturation)
+        self._luma.append(luma)
+        self._returns.extend(back)
+
+    def finish(self) -> list[Cut]:
+        """The cuts found in all frames processed so far, in time order."""
+        p = self.parameters
+        content, histogram, luma, brightness, saturation = (
+            np.frombuffer(values, dtype=np.float64)
+            for values in (
+                self.scores,
+                self.histogram_changes,
+                self._luma,
+                self.brightness,
+                self.saturation,
+            )
+        )
+        returns = np.frombuffer(self._returns, dtype=np.float64).reshape(
+            len(content), len(self._lookback)
+        )
+        candidates = hard.cut_candidates(content, histogram, brightness, luma, p)
+        flashes = hard.flashes(candidates, brightness, saturation, returns, p)
+        hold = max(1, round(p.dip_max_hold_s * self._fps))
+        black, black_edges = gradual.through_colour(
+            brightness, p.black_level, p.fade_min_frames, hold
+        )
+        whiteness = (brightness + 255.0 - saturation) / 2
+        white, _ = gradual.through_colour(
+            255.0 - whiteness, 255.0 - p.white_level, p.fade_min_frames, hold
+        )
+        # A bright shot fading in from black also nears white: black explains it.
+        blacks = [(t.start_frame, t.end_frame) for t in black]
+        white = [t for t in white if not _overlaps(t, flashes + blacks)]
+        through = black + white
+        excluded = [(t.start_frame, t.end_frame) for t in through] + flashes
+        transitions = through + gradual.dissolves(self._windows, excluded)
+        cuts = {
+            i
+            for i in candidates
+            if not any(start <= i <= end for start, end in flashes)
+            and not any(t.start_frame - 1 <= i <= t.end_frame + 1 for t in transitions)
+        }
+        cuts |= {i for i in black_edges if hard.visible(i, brightness, luma, p)}
+        found = [self._cut(i, i, i, "hard") for i in cuts]
+        found += [self._cut(t.frame, t.start_frame, t.end_frame, t.kind) for t in transitions]
+        return sorted(found, key=lambda cut: cut.frame)
+
+    def _cut(self, frame: int, start: int, end: int, kind: str) -> Cut:
+        score = max(self.scores[start : end + 1])
+        return Cut(frame, self.times_s[frame], kind, round(float(score), 3), start, end)
+
+
+def _overlaps(transition: gradual.Transition, spans: list[tuple[int, int]]) -> bool:
+    return any(
+        transition.start_frame <= end and transition.end_frame >= start for start, end in spans
+    )
+
+
+def shots_from_cuts(
+    cuts: list[Cut], times_s: list[float], end_s: float
+) -> list[tuple[int, int, float, float]]:
+    """Shots as (start_frame, end_frame, start_s, end_s), end exclusive, covering all frames."""
+    starts = [0] + [cut.frame for cut in cuts if cut.frame > 0]
+    ends = starts[1:] + [len(times_s)]
+    shots = []
+    for start, end in zip(starts, ends, strict=True):
+        end_time = times_s[end] if end < len(times_s) else end_s
+        shots.append((start, end - 1, times_s[start], end_time))
+    return shots
