@@ -2,6 +2,8 @@
 
 Frames arrive in decode order, one per decoded frame (no frame is duplicated or dropped to fit a
 nominal rate), so frame numbers match the file and times stay true on variable-frame-rate video.
+The decoder skips its deblocking (loop) filter: it smooths block edges that vanish at 256 px
+anyway, and skipping it saves about a tenth of the cost of decoding H.264.
 Memory does not grow with the video's length: one frame is held at a time.
 """
 
@@ -109,7 +111,7 @@ class FrameStream:
     def _args(self) -> list[str]:
         width, height = self.size
         stream = (
-            ffmpeg_python.input(ffmpeg.input_url(self.info.path))["v:0"]
+            ffmpeg_python.input(ffmpeg.input_url(self.info.path), skip_loop_filter="all")["v:0"]
             .filter("scale", width, height, flags="area")
             .filter("showinfo")
             .output("pipe:", format="rawvideo", pix_fmt="bgr24", fps_mode="passthrough")
