@@ -79,6 +79,10 @@ def run(args: Sequence[str], *, what: str) -> subprocess.CompletedProcess[bytes]
     process = start(args)
     try:
         stdout, stderr = process.communicate()
+    except BaseException:  # interrupted while waiting: ffmpeg must not outlive the wait
+        process.kill()
+        process.wait()
+        raise
     finally:
         _forget(process)
     if process.returncode != 0:
