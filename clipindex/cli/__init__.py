@@ -6,7 +6,7 @@ Exit codes: 0 done, 1 a check failed, 2 bad input or usage, 70 an internal error
 with --verbose for the traceback), 130 interrupted.
 """
 
-from clipindex.cli import check, index  # noqa: F401  (each registers its commands)
+from clipindex.cli import check, index, outputs  # noqa: F401  (each registers its commands)
 from clipindex.cli.app import cli, entry_point, main
 
 __all__ = ["cli", "entry_point", "main"]

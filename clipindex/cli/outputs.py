@@ -1,0 +1,239 @@
+"""``clipindex chapters``, ``mux``, ``embed`` and ``report``: what to make from an index."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from clipindex.cli.app import cli
+from clipindex.outputs import CHAPTER_FORMATS, DEFAULT_TEMPLATE
+
+
+def _chapter_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The options that shape the chapter list, shared by every command that writes chapters."""
+    command = click.option(
+        "--min-chapters",
+        type=click.IntRange(min=0),
+        default=0,
+        show_default=True,
+        help="Split the longest chapters at their strongest cuts until there are this many "
+        "(YouTube needs 3); each part lasts at least 10 s.",
+    )(command)
+    return click.option(
+        "--template",
+        default=DEFAULT_TEMPLATE,
+        show_default=True,
+        help="Title of a musical segment's chapter. Fields: {title}, {performers}, {composers}, "
+        "{album}, {label}, {year}, {index} (the segment's number from 1).",
+    )(command)
+
+
+def _chapters(index_path: str, template: str, min_chapters: int):
+    """The index at ``index_path`` and its chapter list."""
+    from clipindex.index import load_index
+    from clipindex.outputs import chapter_list
+
+    index = load_index(index_path)
+    return index, chapter_list(index, template=template, min_chapters=min_chapters)
+
+
+@cli.command("chapters")
+@click.argument("index_path", metavar="INDEX", type=click.Path(path_type=str))
+@click.option(
+    "-f",
+    "--format",
+    "format_name",
+    type=click.Choice(CHAPTER_FORMATS),
+    required=True,
+    help="youtube: description lines; webvtt: a chapters track; ffmetadata: for ffmpeg; "
+    "podcast: Podcasting 2.0 JSON; jsonld: schema.org VideoObject with clips; csv: a spreadsheet.",
+)
+@click.option(
+    "-o",
+    "--output",
+    default="-",
+    show_default=True,
+    type=click.Path(path_type=str),
+    help="Where to write the chapters ('-' for standard output).",
+)
+@click.option(
+    "--url",
+    help="The video's address (or its page's), for the clip links of jsonld: each gets "
+    "t=SECONDS added (whole seconds on YouTube).",
+)
+@_chapter_options
+def chapters_command(
+    index_path: str,
+    format_name: str,
+    output: str,
+    url: str | None,
+    template: str,
+    min_chapters: int,
+) -> None:
+    """Write the chapters of INDEX: one per musical segment, titled from its credits.
+
+    YouTube ignores a chapter list with fewer than three chapters or one shorter than 10 s, so
+    such a list is refused with the rule it breaks; --min-chapters splits long chapters.
+
+    \b
+    Examples:
+      clipindex chapters montage.json --format youtube --min-chapters 3
+      clipindex chapters montage.json --format webvtt -o chapters.vtt
+      clipindex chapters montage.json --format jsonld --url https://youtu.be/VIDEO_ID
+    """
+    from clipindex.files import check_output_path, write_atomically
+    from clipindex.outputs import format_chapters
+
+    check_output_path(output, [index_path])
+    _, chapters = _chapters(index_path, template, min_chapters)
+    write_atomically(output, format_chapters(chapters, format_name, url=url))
+
+
+@cli.command("mux")
+@click.argument("video", type=click.Path(path_type=str))
+@click.argument("index_path", metavar="INDEX", type=click.Path(path_type=str))
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(path_type=str),
+    help="The copy to write; its extension (.mp4, .mkv, …) chooses the container.",
+)
+@_chapter_options
+def mux_command(video: str, index_path: str, output: str, template: str, min_chapters: int) -> None:
+    """Copy VIDEO with the chapters, title and credits of INDEX written in.
+
+    Every stream is copied as it is, never re-encoded. The copy is written under a temporary
+    name and renamed when complete; it may not overwrite VIDEO or INDEX.
+
+    \b
+    Example:
+      clipindex mux montage.mp4 montage.json -o montage-chapters.mp4
+    """
+    from clipindex.outputs.mux import check_mux_output, mux_chapters
+    from clipindex.probe import probe
+
+    check_mux_output(output, [video, index_path])
+    index, chapters = _chapters(index_path, template, min_chapters)
+    length_s = probe(video).duration_s
+    if length_s is not None and abs(length_s - index.source.duration_s) > 0.5:
+        click.echo(
+            f"warning: {video} lasts {length_s:.1f} s, but the index was made from a video of "
+            f"{index.source.duration_s:.1f} s: the chapters may be misplaced",
+            err=True,
+        )
+    mux_chapters(video, chapters, output)
+    click.echo(f"{output}: {len(chapters.items)} chapters", err=True)
+
+
+@cli.command("embed")
+@click.argument("index_path", metavar="INDEX", type=click.Path(path_type=str))
+@click.option("--youtube", help="The YouTube video: its ID or its address.")
+@click.option(
+    "--src",
+    help="The video file's address as the page will load it (relative to the page, or a full "
+    "URL); the chapters go in as a WebVTT track inside the page.",
+)
+@click.option(
+    "--url",
+    help="The post's address, for the JSON-LD clip links (default: the video's address).",
+)
+@click.option("--fragment", is_flag=True, help="Write only the piece to paste into a post.")
+@click.option(
+    "-o",
+    "--output",
+    default="-",
+    show_default=True,
+    type=click.Path(path_type=str),
+    help="Where to write the HTML ('-' for standard output).",
+)
+@_chapter_options
+def embed_command(
+    index_path: str,
+    youtube: str | None,
+    src: str | None,
+    url: str | None,
+    fragment: bool,
+    output: str,
+    template: str,
+    min_chapters: int,
+) -> None:
+    """Write the HTML for a post: the player, a chapter list that seeks it, the credits, JSON-LD.
+
+    Give the player with either --youtube or --src. By default a standalone page; --fragment
+    gives only the part to paste into a post.
+
+    \b
+    Examples:
+      clipindex embed montage.json --youtube VIDEO_ID --fragment -o embed.html
+      clipindex embed montage.json --src montage.mp4 -o montage.html
+    """
+    from clipindex.files import check_output_path, write_atomically
+    from clipindex.outputs.embed import render_embed
+
+    check_output_path(output, [index_path])
+    index, chapters = _chapters(index_path, template, min_chapters)
+    page = render_embed(
+        chapters,
+        youtube=youtube,
+        src=src,
+        url=url,
+        size=(index.source.width, index.source.height),
+        fragment=fragment,
+    )
+    write_atomically(output, page)
+    if output != "-":
+        player = "YouTube player" if youtube is not None else "HTML5 video"
+        credited = sum(segment.track is not None for segment in chapters.segments)
+        click.echo(
+            f"{output}: {player}, {len(chapters.items)} chapters, {credited} credited tracks"
+            + (" (fragment)" if fragment else ""),
+            err=True,
+        )
+
+
+@cli.command("report")
+@click.argument("index_path", metavar="INDEX", type=click.Path(path_type=str))
+@click.option(
+    "-o",
+    "--output",
+    default="-",
+    show_default=True,
+    type=click.Path(path_type=str),
+    help="Where to write the HTML page ('-' for standard output).",
+)
+def report_command(index_path: str, output: str) -> None:
+    """Write one self-contained HTML page showing INDEX: a timeline of the music, the sound, the
+    cuts and the shots, a picture of every shot, and the credits.
+
+    Pictures come from `clipindex index --thumbnails DIR`.
+
+    \b
+    Example:
+      clipindex index montage.mp4 --thumbnails thumbs -o montage.json
+      clipindex report montage.json -o report.html
+    """
+    from clipindex.files import check_output_path, write_atomically
+    from clipindex.index import load_index
+    from clipindex.outputs.report import load_thumbnails, render_report
+
+    check_output_path(output, [index_path])
+    index = load_index(index_path)
+    thumbnails = load_thumbnails(index, Path(index_path).parent)
+    listed = sum(shot.thumbnail is not None for shot in index.shots)
+    if listed > len(thumbnails):
+        click.echo(
+            f"warning: {listed - len(thumbnails)} shot pictures listed in {index_path} were not "
+            "found beside it",
+            err=True,
+        )
+    write_atomically(output, render_report(index, thumbnails, name=Path(index_path).name))
+    if output != "-":
+        click.echo(
+            f"{output}: {len(index.shots)} shots, {len(thumbnails)} pictures, "
+            f"{len(index.cuts)} cuts, {len(index.segments)} musical segments",
+            err=True,
+        )

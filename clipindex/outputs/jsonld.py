@@ -1,0 +1,139 @@
+"""Chapters and credits as schema.org JSON-LD: a ``VideoObject`` whose parts are ``Clip``s.
+
+Search engines show such clips as "key moments". Each clip has its name, ``startOffset`` and
+``endOffset`` in seconds, and a ``url`` that opens the video at that moment (the address given,
+with ``t=SECONDS`` in its query: whole seconds for YouTube). Each track is a ``MusicRecording``
+(``byArtist``, ``recordingOf`` a ``MusicComposition`` with its composers, ``inAlbum``); its
+record label sits on the album's release (``MusicRelease.recordLabel``), the one place schema.org
+defines it. A clip points to the recording that plays in it (``audio``).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from clipindex.index import Segment
+from clipindex.outputs.chapters import (
+    Chapter,
+    Chapters,
+    credit_line,
+    decimal_seconds,
+    whole_second,
+)
+
+_YOUTUBE_HOSTS = ("youtube.com", "youtu.be", "youtube-nocookie.com")
+
+
+def is_youtube(url: str) -> bool:
+    """Whether ``url`` is on YouTube, whose time parameter takes whole seconds only."""
+    host = (urlsplit(url).hostname or "").lower()
+    return any(host == name or host.endswith("." + name) for name in _YOUTUBE_HOSTS)
+
+
+def clip_url(url: str, start_s: float) -> str:
+    """``url`` with its ``t`` query parameter set to ``start_s``."""
+    parts = urlsplit(url)
+    if is_youtube(url):
+        seconds = str(whole_second(start_s))
+    else:
+        seconds = decimal_seconds(start_s)
+    query = [pair for pair in parse_qsl(parts.query, keep_blank_values=True) if pair[0] != "t"]
+    query.append(("t", seconds))
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def iso_duration(seconds: float) -> str:
+    """An ISO 8601 duration such as ``PT1M15S``."""
+    total_ms = round(seconds * 1000)
+    hours, rest = divmod(total_ms, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    secs = f"{rest / 1000:.3f}".rstrip("0").rstrip(".")
+    return "PT" + (f"{hours}H" if hours else "") + (f"{minutes}M" if minutes else "") + f"{secs}S"
+
+
+def video_object(
+    chapters: Chapters,
+    url: str,
+    *,
+    embed_url: str | None = None,
+    content_url: str | None = None,
+    thumbnail_url: str | None = None,
+) -> dict[str, Any]:
+    """The ``VideoObject`` as a dict; ``url`` is the video's (or its page's) address."""
+    base = urlunsplit(urlsplit(url)._replace(fragment=""))
+    recordings = {
+        segment.index: _recording(segment, f"{base}#track-{segment.index + 1}")
+        for segment in chapters.segments
+        if segment.track is not None
+    }
+    video: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "VideoObject",
+        "name": chapters.video_title or "Video",
+        "url": url,
+        "duration": iso_duration(chapters.duration_s),
+    }
+    lines = [credit_line(s.track) for s in chapters.segments if s.track is not None]
+    if lines:
+        video["description"] = "Music: " + "; ".join(lines)
+    optional = {"embedUrl": embed_url, "contentUrl": content_url, "thumbnailUrl": thumbnail_url}
+    video.update({key: value for key, value in optional.items() if value})
+    video["hasPart"] = [_clip(chapter, url, recordings) for chapter in chapters.items]
+    if recordings:
+        video["audio"] = list(recordings.values())
+    return video
+
+
+def to_jsonld(chapters: Chapters, url: str) -> str:
+    """The JSON-LD document, as text."""
+    return json.dumps(video_object(chapters, url), indent=2, ensure_ascii=False) + "\n"
+
+
+def script_text(document: dict[str, Any]) -> str:
+    """JSON for a ``<script type="application/ld+json">`` element: ``<``, ``>`` and ``&`` are
+    written as ``\\u`` escapes, so no title can close the script early."""
+    text = json.dumps(document, indent=2, ensure_ascii=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _clip(chapter: Chapter, url: str, recordings: dict[int, dict[str, Any]]) -> dict[str, Any]:
+    clip: dict[str, Any] = {
+        "@type": "Clip",
+        "name": chapter.title,
+        "startOffset": round(chapter.start_s, 3),
+        "endOffset": round(chapter.end_s, 3),
+        "url": clip_url(url, chapter.start_s),
+    }
+    if chapter.segment in recordings:
+        clip["audio"] = {"@id": recordings[chapter.segment]["@id"]}
+    return clip
+
+
+def _recording(segment: Segment, identifier: str) -> dict[str, Any]:
+    track = segment.track
+    recording: dict[str, Any] = {"@type": "MusicRecording", "@id": identifier, "name": track.title}
+    if track.performers:
+        recording["byArtist"] = [{"@type": "MusicGroup", "name": n} for n in track.performers]
+    composition: dict[str, Any] = {"@type": "MusicComposition", "name": track.title}
+    if track.composers:
+        composition["composer"] = [{"@type": "Person", "name": n} for n in track.composers]
+    recording["recordingOf"] = composition
+    if track.album or track.label:
+        album: dict[str, Any] = {"@type": "MusicAlbum"}
+        if track.album:
+            album["name"] = track.album
+        if track.label:
+            album["albumRelease"] = {
+                "@type": "MusicRelease",
+                "recordLabel": {"@type": "Organization", "name": track.label},
+            }
+        recording["inAlbum"] = album
+    if track.release_date:
+        recording["datePublished"] = track.release_date
+    if track.isrc:
+        recording["isrcCode"] = track.isrc
+    if track.musicbrainz_recording_id:
+        recording["sameAs"] = f"https://musicbrainz.org/recording/{track.musicbrainz_recording_id}"
+    return recording

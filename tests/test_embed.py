@@ -1,0 +1,304 @@
+"""``clipindex embed``: the post's player, chapters, credits and JSON-LD, checked in Chromium."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from html.parser import HTMLParser
+
+import pytest
+
+from clipindex import ffmpeg
+from clipindex.outputs import chapter_list
+from clipindex.outputs.embed import render_embed
+from conftest import SAMPLE_VIDEO
+from output_helpers import headless_chromium, make_index, run_cli, serve, track
+
+
+@pytest.fixture(scope="module")
+def browser():
+    yield from headless_chromium()
+
+
+NASTY = '</script><script>alert("title")</script> & <b onmouseover="x">bold</b>'
+
+FAKE_YOUTUBE_API = """
+window.seeks = [];
+window.YT = {loaded: 1, Player: function (element, options) {
+  window.playerElement = element;
+  this.seekTo = function (time) { window.seeks.push(time); };
+  this.playVideo = function () {};
+  this.getCurrentTime = function () { return window.seeks.length ? window.seeks.slice(-1)[0] : 0; };
+  var player = this;
+  setTimeout(function () { options.events.onReady({target: player}); }, 0);
+}};
+window.onYouTubeIframeAPIReady();
+"""
+
+BLOG_POST = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>Rocky IV: the two training sequences, joined</title>
+<style>body {{ font-family: Georgia, serif; max-width: 46rem; margin: 2rem auto; color: #222; }}
+</style></head><body><article><h1>The training sequences of Rocky IV, back to back</h1>
+<p>Drago trains in a laboratory; Rocky runs up a mountain. Here are both sequences joined, with
+the songs that carry them.</p>
+{fragment}
+<p>Which one do you prefer?</p></article></body></html>"""
+
+
+class _Elements(HTMLParser):
+    """Collects every element's tag and attributes, and the text of scripts."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.elements: list[tuple[str, dict[str, str | None]]] = []
+        self.scripts: list[str] = []
+        self._in_script = False
+
+    def handle_starttag(self, tag, attrs):
+        self.elements.append((tag, dict(attrs)))
+        self._in_script = tag == "script"
+        if self._in_script:
+            self.scripts.append("")
+
+    def handle_endtag(self, tag):
+        self._in_script = False
+
+    def handle_data(self, data):
+        if self._in_script:
+            self.scripts[-1] += data
+
+
+def _parse(page: str) -> _Elements:
+    parser = _Elements()
+    parser.feed(page)
+    return parser
+
+
+def _playable_copy(browser, folder) -> str:
+    """The sample in ``folder`` as this Chromium can play it: the MP4 itself, or for a build
+    without H.264, a VP9/Opus WebM made with the bundled ffmpeg. Returns its name."""
+    page = browser.new_page()
+    h264 = page.evaluate(
+        "document.createElement('video')"
+        ".canPlayType('video/mp4; codecs=\"avc1.64001e, mp4a.40.2\"')"
+    )
+    page.close()
+    if h264:
+        shutil.copy(SAMPLE_VIDEO, folder / "montage.mp4")
+        return "montage.mp4"
+    subprocess.run(
+        [ffmpeg.executable(), "-v", "error", "-i", f"file:{SAMPLE_VIDEO}", "-c:v", "libvpx-vp9"]
+        + ["-deadline", "realtime", "-cpu-used", "8", "-b:v", "600k", "-c:a", "libopus"]
+        + [f"file:{folder / 'montage.webm'}"],
+        check=True,
+    )
+    return "montage.webm"
+
+
+@pytest.fixture(scope="module")
+def site(browser, sample_index, tmp_path_factory):
+    """A folder holding the sample video, its index and the embed page made by the command."""
+    folder = tmp_path_factory.mktemp("site")
+    video = _playable_copy(browser, folder)
+    (folder / "montage.json").write_text(sample_index.to_json())
+    code, _, err = run_cli(
+        "embed",
+        folder / "montage.json",
+        "--src",
+        video,
+        "--min-chapters",
+        "3",
+        "-o",
+        folder / "index.html",
+    )
+    assert code == 0, err
+    return folder
+
+
+def test_html5_page_seeks_each_chapter_and_carries_the_chapters_track(
+    browser,
+    site,
+    sample_index,
+    tmp_path,
+):
+    chapters = chapter_list(sample_index, min_chapters=3).items
+    with serve(site) as base:
+        page = browser.new_page(viewport={"width": 1000, "height": 900})
+        requested: list[str] = []
+        page.on("request", lambda request: requested.append(request.url))
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(f"{base}/index.html")
+        page.wait_for_function("document.querySelector('video').readyState >= 1")
+        assert page.evaluate("document.querySelector('video').duration") == pytest.approx(75.0)
+
+        links = page.locator(".clipindex-chapters a")
+        assert links.count() == len(chapters)
+        for number, chapter in enumerate(chapters):
+            page.evaluate(
+                "() => { window.landed = new Promise(done => document.querySelector('video')"
+                ".addEventListener('seeked', e => done(e.target.currentTime), {once: true})); }"
+            )
+            links.nth(number).click()
+            # it plays on from there: allow the few frames played before the event is handled
+            assert page.evaluate("window.landed") == pytest.approx(chapter.start_s, abs=0.25)
+            assert links.nth(number).get_attribute("aria-current") == "true"
+            assert links.nth(number).inner_text().endswith(chapter.title)
+        page.evaluate("document.querySelector('video').pause()")
+
+        page.evaluate("document.querySelector('video').textTracks[0].mode = 'hidden'")
+        page.wait_for_function("document.querySelector('video').textTracks[0].cues?.length > 0")
+        track_kind, cues = page.evaluate(
+            """() => { const track = document.querySelector('video').textTracks[0];
+            return [track.kind, Array.from(track.cues).map(
+                cue => [cue.id, cue.startTime, cue.endTime, cue.text])]; }"""
+        )
+        assert track_kind == "chapters"
+        assert cues == [
+            [f"chapter-{n}", pytest.approx(c.start_s), pytest.approx(c.end_s), c.title]
+            for n, c in enumerate(chapters, start=1)
+        ]
+
+        video = json.loads(page.locator('script[type="application/ld+json"]').text_content())
+        assert video["@type"] == "VideoObject" and video["contentUrl"].startswith("montage.")
+        assert [(clip["name"], clip["startOffset"]) for clip in video["hasPart"]] == [
+            (c.title, round(c.start_s, 3)) for c in chapters
+        ]
+        assert [r["name"] for r in video["audio"]] == ["Training Montage", "Hearts on Fire"]
+        credits = page.locator(".clipindex-track").all_inner_texts()
+        assert "John Cafferty" in credits[1] and "Scotti Bros. Records" in credits[1]
+        page.screenshot(path=tmp_path / "embed-html5.png", full_page=True)
+
+        page.goto(f"{base}/index.html?t=41.75")
+        page.wait_for_function("document.querySelector('video').currentTime > 41")
+        assert page.evaluate("document.querySelector('video').currentTime") == pytest.approx(41.75)
+        page.close()
+    assert errors == []
+    assert all(url.startswith((base, "data:")) for url in requested), requested
+
+
+def test_youtube_fragment_in_a_post_seeks_through_the_iframe_api(
+    browser,
+    sample_json_path,
+    tmp_path,
+    sample_index,
+):
+    fragment = tmp_path / "fragment.html"
+    code, _, err = run_cli(
+        "embed",
+        sample_json_path,
+        "--youtube",
+        "https://www.youtube.com/watch?v=dQw4w9WgXcQ&list=x",
+        "--fragment",
+        "--url",
+        "https://blog.example/rocky-iv-training",
+        "-o",
+        fragment,
+    )
+    assert code == 0, err
+    (tmp_path / "post.html").write_text(BLOG_POST.format(fragment=fragment.read_text()))
+    chapters = chapter_list(sample_index).items
+    with serve(tmp_path) as base:
+        page = browser.new_page(viewport={"width": 1000, "height": 900})
+        outside: list[str] = []
+        page.route(
+            "https://www.youtube.com/iframe_api",
+            lambda route: route.fulfill(body=FAKE_YOUTUBE_API, content_type="text/javascript"),
+        )
+        page.route(
+            "https://www.youtube-nocookie.com/**",
+            lambda route: route.fulfill(
+                body="<body style='background:#111;color:#eee'>YouTube player</body>",
+                content_type="text/html",
+            ),
+        )
+        page.on(
+            "request",
+            lambda request: None if request.url.startswith(base) else outside.append(request.url),
+        )
+        page.goto(f"{base}/post.html")
+        page.wait_for_function("window.playerElement !== undefined")
+        assert page.evaluate("window.playerElement.tagName") == "IFRAME"
+        links = page.locator(".clipindex-chapters a")
+        for number in range(links.count()):
+            links.nth(number).click()
+        assert page.evaluate("window.seeks") == [c.start_s for c in chapters]
+        assert links.nth(0).get_attribute("href") == (
+            "https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=0"
+        )
+        video = json.loads(page.locator('script[type="application/ld+json"]').text_content())
+        assert video["embedUrl"] == "https://www.youtube.com/embed/dQw4w9WgXcQ"
+        assert video["hasPart"][1]["url"] == "https://blog.example/rocky-iv-training?t=41.75"
+        page.screenshot(path=tmp_path / "embed-youtube.png", full_page=True)
+        page.close()
+    assert sorted(set(outside)) == [
+        "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ?enablejsapi=1&rel=0",
+        "https://www.youtube.com/iframe_api",
+    ]
+
+
+@pytest.fixture(scope="module")
+def sample_json_path(sample_index, tmp_path_factory):
+    path = tmp_path_factory.mktemp("embed") / "montage.json"
+    path.write_text(sample_index.to_json())
+    return path
+
+
+@pytest.mark.parametrize("player", [{"youtube": "dQw4w9WgXcQ"}, {"src": 'clip".mp4?a=1&b=<2>'}])
+def test_every_user_text_is_escaped(player):
+    index = make_index(
+        [(0.0, 30.0, track(NASTY, NASTY)), (30.0, 60.0, track("Plain", "Band"))],
+        60.0,
+        title=NASTY,
+    )
+    chapters = chapter_list(index)
+    page = render_embed(chapters, url=f"https://blog.example/?q={NASTY}", **player)
+    parsed = _parse(page)
+    scripts = [attrs for tag, attrs in parsed.elements if tag == "script"]
+    external = [attrs["src"] for attrs in scripts if "src" in attrs]
+    assert external == (["https://www.youtube.com/iframe_api"] if "youtube" in player else [])
+    assert len(scripts) == 2 + len(external)  # the JSON-LD and the embed's own script
+    assert not any(tag == "b" for tag, _ in parsed.elements)
+    assert not any(key.startswith("on") for _, attrs in parsed.elements for key in attrs)
+    linked = json.loads(parsed.scripts[0])
+    assert linked["name"] == NASTY and linked["hasPart"][0]["name"] == chapters.items[0].title
+    if "src" in player:
+        videos = [attrs for tag, attrs in parsed.elements if tag == "video"]
+        assert videos[0]["src"] == player["src"]
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "dQw4w9WgXcQ",
+        "https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=10",
+        "https://youtu.be/dQw4w9WgXcQ",
+        "youtube.com/shorts/dQw4w9WgXcQ",
+        "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ",
+    ],
+)
+def test_youtube_takes_an_id_or_an_address(sample_json_path, address):
+    code, out, err = run_cli("embed", sample_json_path, "--youtube", address, "--fragment")
+    assert code == 0, err
+    assert "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ?enablejsapi=1" in out
+    assert not out.startswith("<!doctype")
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--youtube", "https://vimeo.com/123"], "is not a YouTube video"),
+        ([], "give either"),
+        (["--youtube", "dQw4w9WgXcQ", "--src", "a.mp4"], "give either"),
+    ],
+)
+def test_a_wrong_player_is_one_line(sample_json_path, args, message):
+    code, out, err = run_cli("embed", sample_json_path, *args)
+    assert code == 2 and out == "" and message in err and err.count("\n") == 1
+
+
+def test_the_standalone_page_is_a_whole_document(sample_json_path):
+    code, out, _ = run_cli("embed", sample_json_path, "--src", "montage.mp4")
+    assert code == 0
+    assert out.startswith("<!doctype html>") and "<title>Rocky training in Russia [Rocky IV]" in out

@@ -1,0 +1,127 @@
+"""``clipindex mux``: ffmpeg reads the chapters back from the copy; its streams are the input's."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+
+import pytest
+
+from clipindex import ffmpeg
+from clipindex.outputs import chapter_list
+from conftest import SAMPLE_VIDEO
+from output_helpers import chapter_times, make_index, parse_ffmetadata, run_cli, track
+
+
+def _sha256(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _ffmpeg_out(*args: object) -> str:
+    done = subprocess.run(
+        [ffmpeg.executable(), "-hide_banner", "-v", "error", *map(str, args)],
+        capture_output=True,
+        check=True,
+    )
+    return done.stdout.decode("utf-8")
+
+
+def _metadata_of(video) -> tuple[dict[str, str], list[dict[str, str]]]:
+    """What ffmpeg reads from ``video``: its tags (Matroska's upper-case names lowered) and
+    chapters."""
+    tags, chapters = parse_ffmetadata(_ffmpeg_out("-i", f"file:{video}", "-f", "ffmetadata", "-"))
+    return {key.lower(): value for key, value in tags.items()}, chapters
+
+
+def _packet_hashes(video) -> list[str]:
+    """A hash of each stream's packets, which any re-encoding would change."""
+    return _ffmpeg_out(
+        "-i", f"file:{video}", "-map", "0:v", "-map", "0:a", "-c", "copy", "-f", "streamhash", "-"
+    ).splitlines()
+
+
+@pytest.fixture(scope="module")
+def work(sample_index, tmp_path_factory):
+    """A copy of the sample and its index in a folder of their own."""
+    folder = tmp_path_factory.mktemp("mux")
+    shutil.copy(SAMPLE_VIDEO, folder / "montage.mp4")
+    (folder / "montage.json").write_text(sample_index.to_json())
+    return folder
+
+
+@pytest.mark.parametrize("extension", [".mp4", ".mkv"])
+def test_ffmpeg_reads_the_chapters_and_credits_back_and_streams_are_copied(
+    work, sample_index, extension
+):
+    video, index = work / "montage.mp4", work / "montage.json"
+    before = _sha256(video), _sha256(index)
+    out = work / f"chaptered{extension}"
+    code, _, err = run_cli("mux", video, index, "-o", out, "--min-chapters", "3")
+    assert code == 0, err
+    assert err.strip() == f"{out}: 3 chapters"
+    assert (_sha256(video), _sha256(index)) == before
+
+    tags, chapters = _metadata_of(out)
+    expected = chapter_list(sample_index, min_chapters=3).items
+    assert [c["title"] for c in chapters] == [c.title for c in expected]
+    assert [tuple(round(t, 3) for t in chapter_times(c)) for c in chapters] == [
+        (c.start_s, c.end_s) for c in expected
+    ]
+    assert tags["title"] == "Rocky training in Russia [Rocky IV]"
+    assert tags["artist"] == "Vince DiCola; John Cafferty"
+    assert "Hearts on Fire — performed by John Cafferty" in tags["comment"]
+    assert _packet_hashes(out) == _packet_hashes(video)
+    assert [p.name for p in work.iterdir() if p.name.startswith(".")] == []  # no temporary left
+
+
+def test_a_chaptered_copy_can_be_muxed_again_and_its_chapters_are_replaced(work):
+    first = work / "again.mp4"
+    assert run_cli("mux", work / "montage.mp4", work / "montage.json", "-o", first)[0] == 0
+    second = work / "again.mkv"
+    code, _, err = run_cli(
+        "mux", first, work / "montage.json", "-o", second, "--template", "{index}. {title}"
+    )
+    assert code == 0, err
+    _, chapters = _metadata_of(second)
+    assert [c["title"] for c in chapters] == ["1. Training Montage", "2. Hearts on Fire"]
+
+
+def test_a_video_of_another_length_than_the_indexed_one_is_a_warning(work, tmp_path):
+    shorter = make_index([(0.0, 30.0, track("Only", "One"))], 60.0)
+    (tmp_path / "other.json").write_text(shorter.to_json())
+    out = tmp_path / "out.mp4"
+    code, _, err = run_cli("mux", work / "montage.mp4", tmp_path / "other.json", "-o", out)
+    assert code == 0
+    assert err.splitlines()[0] == (
+        f"warning: {work / 'montage.mp4'} lasts 75.0 s, but the index was made from a video of "
+        "60.0 s: the chapters may be misplaced"
+    )
+
+
+@pytest.mark.parametrize(
+    "target, message",
+    [
+        ("montage.mp4", "over the input"),
+        ("montage.json", "over the input"),
+        ("-", "give its name with -o"),
+        ("no-extension", "give the output an extension"),
+        ("missing-folder/out.mp4", "does not exist"),
+    ],
+)
+def test_bad_outputs_are_refused_before_any_work(work, target, message):
+    video, index = work / "montage.mp4", work / "montage.json"
+    before = _sha256(video), _sha256(index)
+    out = target if target == "-" else work / target
+    code, stdout, err = run_cli("mux", video, index, "-o", out)
+    assert code == 2 and stdout == ""
+    assert message in err and err.count("\n") == 1
+    assert (_sha256(video), _sha256(index)) == before
+
+
+def test_a_failed_mux_leaves_no_file_behind(work):
+    out = work / "wrong.webm"  # WebM cannot hold H.264: ffmpeg refuses
+    code, _, err = run_cli("mux", work / "montage.mp4", work / "montage.json", "-o", out)
+    assert code == 2 and "cannot write the chaptered copy" in err and err.count("\n") == 1
+    assert not out.exists()
+    assert [p.name for p in work.iterdir() if p.name.startswith(".")] == []

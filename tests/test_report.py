@@ -1,0 +1,143 @@
+"""``clipindex report`` and ``index --thumbnails``: one picture per shot, taken from that shot, in a
+self-contained page that Chromium shows with its timeline."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+
+import cv2
+import numpy as np
+import pytest
+
+from clipindex.frames import FrameStream
+from clipindex.probe import probe
+from conftest import SAMPLE_CREDITS, SAMPLE_VIDEO
+from output_helpers import headless_chromium, run_cli
+
+_SIGNATURE = (32, 18)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    yield from headless_chromium()
+
+
+@pytest.fixture(scope="module")
+def indexed(tmp_path_factory):
+    """The sample indexed by the command with --thumbnails, and its report."""
+    folder = tmp_path_factory.mktemp("report")
+    code, _, err = run_cli(
+        "index",
+        SAMPLE_VIDEO,
+        "--credits",
+        SAMPLE_CREDITS,
+        "--thumbnails",
+        folder / "thumbs",
+        "-o",
+        folder / "montage.json",
+    )
+    assert code == 0, err
+    code, _, err = run_cli("report", folder / "montage.json", "-o", folder / "report.html")
+    assert code == 0, err
+    return folder, json.loads((folder / "montage.json").read_text())
+
+
+def _signature(image: np.ndarray) -> np.ndarray:
+    return cv2.resize(image, _SIGNATURE, interpolation=cv2.INTER_AREA).astype(np.float32)
+
+
+def test_each_shot_has_a_thumbnail_taken_from_that_shot(indexed):
+    folder, index = indexed
+    shots = index["shots"]
+    assert [shot["thumbnail"] for shot in shots] == [
+        f"thumbs/shot-{n:04d}.jpg" for n in range(len(shots))
+    ]
+    assert sorted(p.name for p in (folder / "thumbs").iterdir()) == [
+        f"shot-{n:04d}.jpg" for n in range(len(shots))
+    ]
+    with FrameStream(probe(SAMPLE_VIDEO)) as frames:
+        signatures = np.stack([_signature(frame.image) for frame in frames])
+    for shot in shots:
+        picture = cv2.imread(str(folder / shot["thumbnail"]))
+        assert picture is not None and picture.shape[1] == 256
+        distance = np.abs(signatures - _signature(picture)).mean(axis=(1, 2, 3))
+        inside = distance[shot["start_frame"] : shot["end_frame"] + 1].min()
+        assert inside <= distance.min() + 0.5, f"shot {shot['index']} shows another shot"
+
+
+def test_the_report_is_one_file_with_every_picture_inside(indexed):
+    folder, index = indexed
+    page = (folder / "report.html").read_text()
+    pictures = re.findall(r'<img class="shot-thumb" src="data:image/jpeg;base64,([^"]+)"', page)
+    assert len(pictures) == len(index["shots"])
+    assert base64.b64decode(pictures[0]) == (folder / "thumbs/shot-0000.jpg").read_bytes()
+    assert not re.search(r'(?:src|href)="(?!data:|#)', page)  # nothing loaded from elsewhere
+    assert "Hearts on Fire" in page and "Scotti Bros. Records" in page
+
+
+def test_chromium_shows_a_picture_per_shot_and_the_timeline(browser, indexed, tmp_path):
+    folder, index = indexed
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto((folder / "report.html").as_uri())
+    page.wait_for_load_state("load")
+    shown = page.evaluate(
+        "Array.from(document.querySelectorAll('img.shot-thumb'))"
+        ".filter(img => img.complete && img.naturalWidth > 0).length"
+    )
+    assert shown == len(index["shots"])
+    assert page.locator("svg.timeline rect.shot-bar").count() == len(index["shots"])
+    assert page.locator("svg.timeline .cut-hard").count() == sum(
+        cut["kind"] == "hard" for cut in index["cuts"]
+    )
+    assert page.locator("svg.timeline .cut-fade_out").count() == 1
+    assert page.locator("svg.timeline .cut-fade_in").count() == 1
+    segments = page.locator("svg.timeline .segment text").all_text_contents()
+    assert segments == ["Training Montage", "Hearts on Fire"]
+    curve = page.locator("svg.timeline polyline.curve").get_attribute("points").split()
+    assert len(curve) == len(index["music_curve"]["times_s"])
+    page.locator("#shot-12").hover()
+    assert "active" in page.locator('rect.shot-bar[data-shot="12"]').get_attribute("class")
+    page.screenshot(path=tmp_path / "report.png", full_page=True)
+    page.close()
+    assert all(url.startswith(("file:", "data:")) for url in requested)
+
+
+def test_report_without_thumbnails_says_how_to_get_them(sample_index, tmp_path):
+    (tmp_path / "montage.json").write_text(sample_index.to_json())
+    code, out, err = run_cli("report", tmp_path / "montage.json")
+    assert code == 0, err
+    assert out.count('<div class="no-thumb">') == len(sample_index.shots)
+    assert "clipindex index --thumbnails DIR" in out
+
+
+def test_missing_thumbnail_files_are_a_warning(indexed, tmp_path):
+    folder, _ = indexed
+    moved = tmp_path / "montage.json"
+    moved.write_text((folder / "montage.json").read_text())
+    code, out, err = run_cli("report", moved, "-o", tmp_path / "report.html")
+    assert code == 0 and out == ""
+    assert err.splitlines() == [
+        f"warning: 49 shot pictures listed in {moved} were not found beside it",
+        f"{tmp_path / 'report.html'}: 49 shots, 0 pictures, 48 cuts, 2 musical segments",
+    ]
+
+
+def test_thumbnail_paths_are_relative_to_the_index_folder(tmp_path):
+    (tmp_path / "out").mkdir()
+    code, out, err = run_cli(
+        "index", SAMPLE_VIDEO, "--thumbnails", "pictures", "-o", "out/montage.json", cwd=tmp_path
+    )
+    assert code == 0, err
+    shots = json.loads((tmp_path / "out/montage.json").read_text())["shots"]
+    assert shots[0]["thumbnail"] == "../pictures/shot-0000.jpg"
+    assert (tmp_path / "out" / shots[-1]["thumbnail"]).is_file()
+
+
+def test_a_thumbnails_path_that_is_a_file_is_refused_before_any_work(tmp_path):
+    (tmp_path / "taken").write_text("")
+    code, out, err = run_cli("index", SAMPLE_VIDEO, "--thumbnails", tmp_path / "taken")
+    assert code == 2 and out == "" and err.count("\n") == 1

@@ -1,0 +1,82 @@
+"""Shot thumbnails from the decoded frames: memory stays flat, and each picture is its shot's."""
+
+from __future__ import annotations
+
+import tracemalloc
+from types import SimpleNamespace
+
+import cv2
+import numpy as np
+import pytest
+
+from clipindex.cuts import CutParameters
+from clipindex.errors import OutputError
+from clipindex.frames import Frame
+from clipindex.index import Shot
+from clipindex.outputs.thumbnails import ThumbnailWriter
+
+FPS = 25.0
+
+
+def _shot_colour(shot: int) -> tuple[int, int, int]:
+    return (37 * shot % 200 + 40, 91 * shot % 200 + 40, 53 * shot % 200 + 40)
+
+
+def _feed(writer: ThumbnailWriter, shot_starts: list[int], n_frames: int, size=(160, 90)):
+    """Stream frames of flat-coloured shots (with some noise) through ``writer``, scored as the
+    cut detector would: a high score on each shot's first frame."""
+    detector = SimpleNamespace(scores=[], brightness=[], parameters=CutParameters())
+    rng = np.random.default_rng(0)
+    shot = -1
+    for index in range(n_frames):
+        if shot + 1 < len(shot_starts) and index == shot_starts[shot + 1]:
+            shot += 1
+        image = np.empty((size[1], size[0], 3), np.uint8)
+        image[:] = _shot_colour(shot)
+        image[rng.integers(0, size[1], 20), rng.integers(0, size[0], 20)] = 255
+        detector.scores.append(90.0 if index == shot_starts[shot] and index else 3.0)
+        detector.brightness.append(120.0)
+        writer.add(Frame(index, index / FPS, image), detector)
+        detector.scores.clear()
+        detector.brightness.clear()
+
+
+def _shots(shot_starts: list[int], n_frames: int) -> list[Shot]:
+    ends = shot_starts[1:] + [n_frames]
+    return [
+        Shot(index=n, start_frame=a, end_frame=b - 1, start_s=a / FPS, end_s=b / FPS)
+        for n, (a, b) in enumerate(zip(shot_starts, ends, strict=True))
+    ]
+
+
+def test_each_shot_gets_a_picture_of_itself_even_three_frames_long(tmp_path):
+    starts = [0, 40, 43, 46, 200, 203, 900]
+    writer = ThumbnailWriter(tmp_path / "thumbs", relative_to=tmp_path)
+    _feed(writer, starts, 1000)
+    shots = writer.write(_shots(starts, 1000))
+    for shot in shots:
+        assert shot.thumbnail == f"thumbs/shot-{shot.index:04d}.jpg"
+        picture = cv2.imread(str(tmp_path / shot.thumbnail))
+        assert np.abs(np.median(picture, axis=(0, 1)) - _shot_colour(shot.index)).max() < 6
+
+
+def test_memory_stays_flat_however_long_the_video(tmp_path):
+    n_frames = 6000  # 4 minutes; every frame kept would be 260 MB
+    starts = list(range(0, n_frames, 50))
+    writer = ThumbnailWriter(tmp_path, relative_to=tmp_path)
+    tracemalloc.start()
+    try:
+        _feed(writer, starts, n_frames, size=(240, 135))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 4_000_000
+    assert len(writer.write(_shots(starts, n_frames))) == len(starts)
+
+
+def test_a_folder_that_cannot_be_made_is_refused(tmp_path):
+    (tmp_path / "file").write_text("")
+    with pytest.raises(OutputError, match="not a folder"):
+        ThumbnailWriter(tmp_path / "file")
+    with pytest.raises(OutputError, match="cannot create"):
+        ThumbnailWriter(tmp_path / "file" / "below")
