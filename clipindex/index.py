@@ -116,30 +116,58 @@ class TrackCredit(_Model):
 class Segment(_Model):
     """A stretch of the video where one piece of music plays.
 
-    ``start_s`` of every segment but the first is a hand-over; ``audio_start_s`` is where the
-    audio alone put it, before it was moved onto a cut (``snapped_to_cut``).
+    ``start_s`` of a segment that follows another without a gap is a hand-over: a switch, or
+    the middle of a cross-fade ``overlap_s`` long. ``audio_start_s`` is where the sound alone put
+    it, before it was moved onto a cut (``snapped_to_cut``). Segments do not cover the ``gaps``.
     """
 
     index: int
     start_s: float
     end_s: float
     track: TrackCredit | None = None
-    confidence: float = Field(ge=0.0, le=1.0)
+    confidence: float = Field(
+        ge=0.0,
+        le=1.0,
+        description="with reference_audio, how clearly the track is the one heard; otherwise "
+        "how clearly the segment's edges are changes of song rather than of section",
+    )
     snapped_to_cut: bool = False
     audio_start_s: float
     overlap_s: float = Field(
-        default=0.0, ge=0.0, description="cross-fade with the previous song; start_s is its middle"
+        default=0.0,
+        ge=0.0,
+        description="seconds the song overlaps the previous one (a cross-fade); start_s is the "
+        "middle of the overlap. Measured only with reference recordings; 0 for a switch",
     )
     identified_by: Literal["credits_order", "reference_audio"] | None = Field(
-        default=None, description="how the track was named (none without credits)"
+        default=None,
+        description="how the track was named: matched against the credited track's reference "
+        "recording, or taken in credits order (none without credits)",
     )
     track_offset_s: float | None = Field(
-        default=None, description="where in the reference recording the segment starts"
+        default=None,
+        description="where in the track's reference recording the segment starts, in seconds "
+        "(with reference_audio only)",
     )
-    tempo_bpm: float | None = None
-    tempo_confidence: float | None = Field(default=None, ge=0.0, le=1.0)
-    loudness_lufs: float | None = Field(default=None, description="integrated loudness (EBU R128)")
-    loudness_confidence: float | None = Field(default=None, ge=0.0, le=1.0)
+    tempo_bpm: float | None = Field(default=None, description="beats per minute")
+    tempo_confidence: float | None = Field(
+        default=None,
+        ge=0.0,
+        le=1.0,
+        description="share of 6 s windows of the segment whose own tempo agrees within 4%",
+    )
+    loudness_lufs: float | None = Field(
+        default=None,
+        description="integrated loudness (ITU-R BS.1770 / EBU R128) of the segment's sound, "
+        "away from cross-fades",
+    )
+    loudness_confidence: float | None = Field(
+        default=None,
+        ge=0.0,
+        le=1.0,
+        description="share of the segment's 400 ms blocks that passed the loudness gates, "
+        "times 0.8 when the source has several channels (measured from their mono mix)",
+    )
 
 
 class Gap(_Model):
@@ -169,6 +197,13 @@ class Index(_Model):
     shots: list[Shot]
     segments: list[Segment]
     gaps: list[Gap] = Field(default_factory=list)
+    music_segments_confidence: float | None = Field(
+        default=None,
+        ge=0.0,
+        le=1.0,
+        description="how sure the number of segments is: 1 when the credits gave it (without "
+        "reference recordings), otherwise 0..1 as decided from the sound or the recordings",
+    )
     music_curve: Curve | None = Field(
         default=None, description="the change in the sound over time that placed the hand-overs"
     )

@@ -11,6 +11,17 @@ optionally ``tracks`` (titles in playing order), ``hard_cuts`` (``{frame, time_s
 
 Cuts are matched one to one within ``cut_tolerance_frames`` frames; hand-overs in order, each
 within ``tolerance_s`` seconds.
+
+:func:`check_music` compares the musical half in more depth, with the truth files' optional
+``music_crossfade_s`` (a wider tolerance for cross-faded hand-overs, and their overlap),
+``music_gaps`` (``{start_s, end_s}``, the stretches without music) and ``track_offsets_s`` (where
+each segment starts in its reference recording)::
+
+    from clipindex.testing import check_music
+
+    def test_montage_music(tmp_path):
+        result = check_music("montage.json", "montage.truth.json")
+        assert result.passed, result.table()
 """
 
 from __future__ import annotations
@@ -26,6 +37,9 @@ from clipindex.index import Index, load_index
 
 DEFAULT_TOLERANCE_S = 0.25
 DEFAULT_CUT_TOLERANCE_FRAMES = 1
+DEFAULT_CROSSFADE_TOLERANCE_S = 1.5
+DEFAULT_OVERLAP_TOLERANCE_S = 0.5
+DEFAULT_OFFSET_TOLERANCE_S = 0.1
 
 
 @dataclass(frozen=True)
@@ -212,3 +226,101 @@ def assert_index_matches(
     if not result.passed:
         raise AssertionError("index does not match the expected boundaries:\n" + result.table())
     return result
+
+
+def compare_music(
+    index: Index,
+    expected: dict[str, Any],
+    *,
+    tolerance_s: float = DEFAULT_TOLERANCE_S,
+    crossfade_tolerance_s: float = DEFAULT_CROSSFADE_TOLERANCE_S,
+    overlap_tolerance_s: float = DEFAULT_OVERLAP_TOLERANCE_S,
+    offset_tolerance_s: float = DEFAULT_OFFSET_TOLERANCE_S,
+) -> CheckResult:
+    """Compare an index's music with the truth: hand-overs, tracks, gaps, overlaps, offsets.
+
+    - Hand-overs (``music_boundaries``) in order, within ``tolerance_s``, or
+      ``crossfade_tolerance_s`` when the truth's ``music_crossfade_s`` is above 0.
+    - Tracks (``tracks``) segment by segment.
+    - Gaps (``music_gaps``) in order, both edges within ``tolerance_s``; a gap found that the
+      truth does not list fails.
+    - Overlaps, for segments whose track was identified from its reference recording (the only
+      ones whose overlap is measured): within ``overlap_tolerance_s`` of ``music_crossfade_s``.
+    - Offsets (``track_offsets_s``), for the same segments: within ``offset_tolerance_s``.
+    """
+    crossfade = float(expected.get("music_crossfade_s", 0.0))
+    result = CheckResult()
+    if "music_boundaries" in expected:
+        within = crossfade_tolerance_s if crossfade > 0 else tolerance_s
+        result.rows += _compare_handovers(index, expected["music_boundaries"], within)
+    if "tracks" in expected:
+        result.rows += _compare_tracks(index, expected["tracks"])
+    if "music_gaps" in expected:
+        result.rows += _compare_gaps(index, expected["music_gaps"], tolerance_s)
+    measured = [s for s in index.segments if s.identified_by == "reference_audio"]
+    follows = {s.index for s in index.segments[1:] if _follows_without_gap(index, s.index)}
+    for segment in measured:
+        if segment.index in follows:
+            error = segment.overlap_s - crossfade
+            result.rows.append(
+                Row(
+                    f"segment {segment.index} overlap",
+                    f"{crossfade:.3f} s",
+                    f"{segment.overlap_s:.3f} s",
+                    f"{error:+.3f} s",
+                    abs(error) <= overlap_tolerance_s + 1e-9,
+                )
+            )
+    offsets = expected.get("track_offsets_s")
+    if offsets is not None:
+        for segment in measured:
+            if segment.index >= len(offsets) or segment.track_offset_s is None:
+                continue
+            want, got = float(offsets[segment.index]), segment.track_offset_s
+            result.rows.append(
+                Row(
+                    f"segment {segment.index} offset",
+                    f"{want:.3f} s",
+                    f"{got:.3f} s",
+                    f"{got - want:+.3f} s",
+                    abs(got - want) <= offset_tolerance_s + 1e-9,
+                )
+            )
+    return result
+
+
+def check_music(
+    index: Index | str | os.PathLike[str],
+    expected: dict[str, Any] | str | os.PathLike[str],
+    **tolerances: float,
+) -> CheckResult:
+    """Like :func:`compare_music`, taking paths or loaded objects."""
+    if not isinstance(index, Index):
+        index = load_index(index)
+    if not isinstance(expected, dict):
+        expected = load_expected(expected)
+    return compare_music(index, expected, **tolerances)
+
+
+def _follows_without_gap(index: Index, number: int) -> bool:
+    """Whether segment ``number`` starts where the one before ends (a hand-over, not a gap)."""
+    before, segment = index.segments[number - 1], index.segments[number]
+    return abs(segment.start_s - before.end_s) < 1e-6
+
+
+def _compare_gaps(index: Index, gaps: list[dict[str, float]], tolerance_s: float) -> list[Row]:
+    rows = []
+    found = index.gaps
+    for number in range(max(len(gaps), len(found))):
+        want = gaps[number] if number < len(gaps) else None
+        got = found[number] if number < len(found) else None
+        expected = f"{want['start_s']:.3f}-{want['end_s']:.3f} s" if want else "no gap"
+        seen = f"{got.start_s:.3f}-{got.end_s:.3f} s" if got else "missed"
+        if want and got:
+            errors = (got.start_s - want["start_s"], got.end_s - want["end_s"])
+            error = f"{errors[0]:+.3f} / {errors[1]:+.3f} s"
+            passed = all(abs(e) <= tolerance_s + 1e-9 for e in errors)
+        else:
+            error, passed = "", False
+        rows.append(Row(f"gap {number + 1}", expected, seen, error, passed))
+    return rows

@@ -1,4 +1,5 @@
-"""Musical segmentation: hand-overs found, placed within 0.25 s, snapped only when the audio agrees.
+"""Musical segmentation from the sound alone: hand-overs within 0.25 s, snapped only when the
+audio agrees, gaps, the number of segments, and each segment's tempo and loudness.
 
 Montages are built here from the real recordings in ../shared/media (loudness-matched excerpts
 joined without a cross-fade), so every boundary's true time is known exactly.
@@ -13,15 +14,21 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from clipindex import ffmpeg
 from clipindex.audio import decode_audio
 from clipindex.music import (
     ChangeProfile,
     block_features,
+    find_gaps,
     find_music_segments,
     frame_features,
     novelty_curve,
     snap_to_cut,
 )
+from clipindex.music.features import frame_matrix
+from clipindex.music.loudness import block_energies, integrated_lufs, k_weighting
+from clipindex.music.segmentation import repetition_ratio
+from clipindex.music.tempo import onset_strength, segment_tempo, tempo_bpm
 
 SR = 22050
 MEDIA = Path(__file__).resolve().parents[1].parent / "shared" / "media"
@@ -124,6 +131,76 @@ def test_snap_takes_the_cut_the_audio_agrees_with_most_not_the_nearest():
     assert snap_to_cut(profile, [9.4, 10.6]) is None  # the audio disagrees with both
     assert snap_to_cut(profile, [10.6, 10.05]) == 10.05  # two hops away: always agrees
     assert snap_to_cut(profile, [10.5], window_s=0.3) is None  # outside the window
+
+
+def test_gaps_are_silence_a_blow_inside_does_not_end_them_and_a_duck_is_not_one():
+    rng = np.random.default_rng(2)
+    t = np.arange(30 * SR) / SR
+    music = (0.2 * np.sin(2 * np.pi * 220 * t) + 0.05 * rng.standard_normal(len(t))).astype(
+        np.float32
+    )
+    music[: round(2.0 * SR)] = 0.0  # a silent start
+    music[round(12 * SR) : round(16 * SR)] = 0.0  # silence between songs...
+    music[round(13.5 * SR) : round(13.8 * SR)] += 0.5 * np.hanning(round(0.3 * SR))  # ...a blow
+    music[round(20 * SR) : round(25 * SR)] *= 10 ** (-12 / 20)  # a duck under dialogue
+    assert [(round(a, 2), round(b, 2)) for a, b in find_gaps(music, SR)] == [
+        (0.0, 2.0),
+        (12.0, 16.0),
+    ]
+
+
+def test_a_pause_inside_a_song_is_not_a_gap_when_the_credits_say_one_song():
+    song = excerpt("fishin", 20.0, 30.0)
+    song[12 * SR : 15 * SR] = 0.0
+    one = find_music_segments(song, SR, n_segments=1)
+    assert one.gaps == [] and len(one.segments) == 1
+    decided = find_music_segments(song, SR)
+    assert [(round(a), round(b)) for a, b in decided.gaps] == [(12, 15)]
+    assert [(round(s.start_s), round(s.end_s)) for s in decided.segments] == [(0, 12), (15, 30)]
+
+
+def test_sections_of_one_song_repeat_each_other_two_songs_do_not():
+    song = excerpt("fishin", 20.0, 40.0)  # verses and choruses come back
+    frames = frame_features(song, SR)
+    for middle_s in (10.0, 20.0, 30.0):
+        assert repetition_ratio(frame_matrix(frames), frames.hop_s, 0.0, middle_s, 40.0) < 1.75
+    for parts in [
+        (("vibe", 4.0, 25.0), ("fishin", 12.0, 30.0)),
+        (("sugar_plum", 20.0, 25.0), ("vibe", 10.0, 25.0)),
+    ]:
+        samples, truth = montage(*parts)
+        frames = frame_features(samples, SR)
+        ratio = repetition_ratio(frame_matrix(frames), frames.hop_s, 0.0, truth[0], 60.0)
+        assert ratio > 1.75
+
+
+def test_tempo_of_a_steady_beat_and_of_real_songs():
+    clicks = np.zeros(3000)
+    clicks[::46] = 1.0  # every 0.46 s at 10 ms: 130.4 BPM
+    assert tempo_bpm(clicks, 0.01)[0] == pytest.approx(60 / 0.46, rel=0.01)
+    onsets, hop_s = onset_strength(excerpt("vibe", 0.0, 40.0), SR)
+    bpm, sure = segment_tempo(onsets, hop_s, 0.0, 40.0)
+    assert bpm == pytest.approx(129.7, rel=0.02) and sure >= 0.8
+
+
+def test_k_weighting_is_bs1770s_at_48_khz_and_loudness_matches_ffmpeg_on_a_mono_file():
+    stage1, stage2 = k_weighting(48000)
+    assert stage1[:3] == pytest.approx([1.53512486, -2.69169619, 1.19839281], abs=1e-8)
+    assert stage1[4:] == pytest.approx([-1.69065929, 0.73248077], abs=1e-8)
+    assert stage2[4:] == pytest.approx([-1.99004745, 0.99007225], abs=1e-8)
+    video = SAMPLES / "training-montage.mp4"
+    if not video.exists():
+        pytest.skip(f"bundled sample not built: {video} (run samples/make_sample.py)")
+    frames = frame_features(decode_audio(video, sr=SR), SR)
+    ours, share = integrated_lufs(block_energies(frames.power, frames.hop_s))
+    log = ffmpeg.run(
+        [ffmpeg.executable(), "-hide_banner", "-nostdin", "-v", "info", "-i",
+         ffmpeg.input_url(video), "-map", "0:a:0", "-af", "ebur128", "-f", "null", "-"],
+        what="ebur128",
+    ).stderr.decode()  # fmt: skip
+    summary = log[log.rindex("Summary:") :]
+    theirs = float(summary.split("I:")[1].split("LUFS")[0])
+    assert ours == pytest.approx(theirs, abs=0.3) and share == 1.0
 
 
 def test_given_one_segment_there_is_no_boundary():

@@ -1,0 +1,222 @@
+"""What the music analysis hears: per-frame timbre and harmony, and mel power spectra.
+
+The sound is described per STFT frame by its timbre (MFCC-like coefficients without the loudness
+one) and its harmony (a 12-bin chroma). Loudness is left out on purpose: film mixes duck the music
+under dialogue, and a duck is not a new song. All functions are pure: arrays in, arrays out.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.fft
+import scipy.signal
+
+from clipindex.music.loudness import k_weighting
+
+BLOCK_S = 1.0
+"""Seconds per block of the global segmentation."""
+
+FRAME_S = 0.093
+"""Seconds per STFT frame (rounded to a power-of-two length); frames overlap by half."""
+
+N_TIMBRE = 13
+"""Timbre coefficients per frame (MFCC 1..13; coefficient 0, the loudness, is dropped)."""
+
+N_MELS = 40
+"""Mel bands of the spectra (40 Hz to 11 kHz)."""
+_MEL_FMIN_HZ = 40.0
+_MEL_FMAX_HZ = 11025.0
+_CHROMA_FMIN_HZ = 130.0
+"""Below this, STFT bins are wider than a semitone and bass and drums smear the chroma."""
+_CHROMA_FMAX_HZ = 5000.0
+_FLOOR_DB = -80.0
+"""Band energies are floored this far below the file's loudest band, so silence stays finite."""
+
+
+@dataclass(frozen=True)
+class FrameFeatures:
+    """Per-frame description of a sound: frame ``i`` is centred on ``i * hop_s`` seconds.
+
+    ``timbre`` (n_frames, 13): MFCC-like coefficients 1..13 of the log-mel spectrum, in dB.
+    ``chroma`` (n_frames, 12): energy per pitch class C, C#, ..., B, scaled to a maximum of 1.
+    ``power`` (n_frames,): mean square of the K-weighted signal (ITU-R BS.1770) in the frame.
+    """
+
+    timbre: np.ndarray
+    chroma: np.ndarray
+    hop_s: float
+    power: np.ndarray
+
+    @property
+    def times_s(self) -> np.ndarray:
+        """Centre time of each frame, in seconds."""
+        return np.arange(len(self.timbre)) * self.hop_s
+
+    @property
+    def duration_s(self) -> float:
+        """Seconds of sound the frames cover."""
+        return len(self.timbre) * self.hop_s
+
+
+def frame_features(samples: np.ndarray, sr: int) -> FrameFeatures:
+    """Timbre, chroma and loudness of every STFT frame of a mono signal.
+
+    Frames are ``FRAME_S`` long (2048 samples at 22050 Hz) with a hop of half that, centred on
+    ``i * hop_s`` (the signal is zero-padded at both ends). Timbre is the DCT of the log-mel
+    spectrum (40 bands, 40 Hz to 11 kHz) without its 0th coefficient, so the overall level
+    does not count; chroma folds the bins between 130 Hz and 5 kHz onto 12 pitch classes. All
+    come from one STFT, so the sound is transformed once for every use.
+
+    >>> sr = 22050
+    >>> tone = np.sin(2 * np.pi * 440.0 * np.arange(sr) / sr).astype(np.float32)
+    >>> feats = frame_features(tone, sr)
+    >>> feats.timbre.shape, int(np.argmax(feats.chroma[10]))  # 9 = A
+    ((22, 13), 9)
+    """
+    n_fft = 2 ** round(math.log2(FRAME_S * sr))
+    mel, chroma, power, hop_s = _spectra(samples, sr, n_fft, n_fft // 2)
+    floor = max(float(mel.max(initial=0.0)), 1e-20) * 10 ** (_FLOOR_DB / 10)
+    log_mel = 10 * np.log10(np.maximum(mel, floor))
+    timbre = scipy.fft.dct(log_mel, type=2, norm="ortho", axis=1)[:, 1 : N_TIMBRE + 1]
+    chroma_floor = max(float(chroma.max(initial=0.0)), 1e-20) * 1e-6
+    chroma = chroma / np.maximum(chroma.max(axis=1, keepdims=True), chroma_floor)
+    return FrameFeatures(timbre.astype(np.float32), chroma.astype(np.float32), hop_s, power)
+
+
+def mel_power(samples: np.ndarray, sr: int, *, n_fft: int = 1024, hop: int = 256) -> np.ndarray:
+    """Mel-band power (n_frames, 40) of a mono signal, frame ``i`` centred on ``i * hop / sr`` s.
+
+    Finer in time than :func:`frame_features` (11.6 ms hops at 22050 Hz by default), for onsets.
+
+    >>> sr = 22050
+    >>> mel_power(np.ones(sr, np.float32), sr).shape
+    (87, 40)
+    """
+    return _spectra(samples, sr, n_fft, hop, mel_only=True)[0]
+
+
+def block_features(frames: FrameFeatures, block_s: float = BLOCK_S) -> np.ndarray:
+    """Mean and standard deviation of every frame feature over blocks of ``block_s`` seconds.
+
+    Block ``j`` holds the frames centred in ``[j * block_s, (j + 1) * block_s)``; a last block
+    shorter than half ``block_s`` is dropped. Each of the 50 columns (25 means, then 25 standard
+    deviations) is standardised over the file, so timbre and chroma weigh alike.
+
+    >>> sr = 22050
+    >>> noise = np.random.default_rng(0).standard_normal(10 * sr).astype(np.float32)
+    >>> block_features(frame_features(noise, sr)).shape
+    (10, 50)
+    """
+    feats = np.hstack([frames.timbre, frames.chroma]).astype(np.float64)
+    n_blocks = int(np.floor(frames.duration_s / block_s + 0.5))
+    if n_blocks == 0:
+        return np.zeros((0, 2 * feats.shape[1]))
+    block = np.floor(frames.times_s / block_s).astype(int)
+    keep = block < n_blocks
+    block, feats = block[keep], feats[keep]
+    counts = np.maximum(np.bincount(block, minlength=n_blocks), 1)[:, None]
+    sums = np.zeros((n_blocks, feats.shape[1]))
+    squares = np.zeros_like(sums)
+    np.add.at(sums, block, feats)
+    np.add.at(squares, block, feats**2)
+    mean = sums / counts
+    std = np.sqrt(np.maximum(squares / counts - mean**2, 0.0))
+    return standardise(np.hstack([mean, std]))
+
+
+def standardise(columns: np.ndarray) -> np.ndarray:
+    """Each column of a 2-D array shifted to mean 0 and scaled to standard deviation 1.
+
+    Constant columns are only shifted.
+
+    >>> standardise(np.array([[1.0, 5.0], [3.0, 5.0]])).tolist()
+    [[-1.0, 0.0], [1.0, 0.0]]
+    """
+    columns = np.asarray(columns, dtype=np.float64)
+    spread = columns.std(axis=0)
+    return (columns - columns.mean(axis=0)) / np.where(spread > 0, spread, 1.0)
+
+
+def frame_matrix(frames: FrameFeatures) -> np.ndarray:
+    """Timbre and chroma of every frame side by side (n_frames, 25), standardised over the file."""
+    return standardise(np.hstack([frames.timbre, frames.chroma]))
+
+
+# ---------------------------------------------------------------------------------------------
+# Spectra and filterbanks.
+# ---------------------------------------------------------------------------------------------
+
+
+def _spectra(
+    samples: np.ndarray, sr: int, n_fft: int, hop: int, *, mel_only: bool = False
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """Mel power, chroma energy and K-weighted mean square of frames centred on ``i * hop``
+    (only the mel power if ``mel_only``; the others are then empty)."""
+    samples = np.asarray(samples, dtype=np.float32)
+    if samples.ndim != 1:
+        raise ValueError(f"expected mono samples (one dimension), got shape {samples.shape}")
+    padded = np.pad(samples, n_fft // 2)
+    n_frames = 1 + max(0, len(padded) - n_fft) // hop
+    if len(padded) < n_fft:
+        padded = np.pad(padded, (0, n_fft - len(padded)))
+    frames = np.lib.stride_tricks.sliding_window_view(padded, n_fft)[::hop][:n_frames]
+    window = np.hanning(n_fft + 1)[:-1].astype(np.float32)
+    bank = _mel_filterbank(sr, n_fft)
+    if not mel_only:
+        # By Parseval, the one-sided power spectrum weighted like this sums to the frame's mean
+        # square (window energy taken out), here after K-weighting.
+        _, response = scipy.signal.sosfreqz(k_weighting(sr), worN=n_fft // 2 + 1, fs=sr)
+        k_gain = np.abs(response) ** 2 * 2 / (n_fft * float(np.sum(window.astype(np.float64) ** 2)))
+        k_gain[0] /= 2
+        k_gain[-1] /= 2
+        bank = np.hstack([bank, _chroma_filterbank(sr, n_fft), k_gain[:, None]])
+    bank = bank.astype(np.float32)
+    out = np.empty((n_frames, bank.shape[1]), np.float32)
+    chunk = max(1, 2**23 // n_fft)  # frames per FFT batch: bounds memory on long files
+    for start in range(0, n_frames, chunk):
+        spectrum = scipy.fft.rfft(frames[start : start + chunk] * window, axis=1)
+        out[start : start + chunk] = (spectrum.real**2 + spectrum.imag**2) @ bank
+    if mel_only:
+        return out, np.zeros((n_frames, 0), np.float32), np.zeros(0, np.float32), hop / sr
+    return out[:, :N_MELS], out[:, N_MELS : N_MELS + 12], out[:, -1], hop / sr
+
+
+def _hz_to_mel(hz: np.ndarray | float) -> np.ndarray:
+    return 2595.0 * np.log10(1.0 + np.asarray(hz) / 700.0)
+
+
+def _mel_to_hz(mel: np.ndarray) -> np.ndarray:
+    return 700.0 * (10.0 ** (mel / 2595.0) - 1.0)
+
+
+def _mel_filterbank(sr: int, n_fft: int) -> np.ndarray:
+    """(n_bins, 40) triangular mel filters of unit area, 40 Hz to 11 kHz (or Nyquist)."""
+    freqs = np.fft.rfftfreq(n_fft, 1.0 / sr)
+    top = min(_MEL_FMAX_HZ, sr / 2)
+    edges = _mel_to_hz(np.linspace(_hz_to_mel(_MEL_FMIN_HZ), _hz_to_mel(top), N_MELS + 2))
+    low, centre, high = edges[:-2, None], edges[1:-1, None], edges[2:, None]
+    rising = (freqs - low) / (centre - low)
+    falling = (high - freqs) / (high - centre)
+    bank = np.maximum(0.0, np.minimum(rising, falling))
+    bank /= np.maximum(bank.sum(axis=1, keepdims=True), 1e-12)
+    return bank.T.astype(np.float32)
+
+
+def _chroma_filterbank(sr: int, n_fft: int) -> np.ndarray:
+    """(n_bins, 12) weights of each STFT bin for each pitch class (C = 0).
+
+    A bin counts for the pitch classes near its centre frequency, with a Gaussian spread of at
+    least half a semitone, or half the bin's own width in semitones where that is wider.
+    """
+    freqs = np.fft.rfftfreq(n_fft, 1.0 / sr)
+    used = (freqs >= _CHROMA_FMIN_HZ) & (freqs <= min(_CHROMA_FMAX_HZ, sr / 2))
+    safe = np.where(used, freqs, 440.0)
+    pitch = 69 + 12 * np.log2(safe / 440.0)
+    spread = np.maximum(0.5, 12 / np.log(2) * (sr / n_fft) / safe / 2)
+    distance = (pitch[:, None] - np.arange(12)[None, :]) % 12
+    distance = np.minimum(distance, 12 - distance)
+    bank = np.exp(-0.5 * (distance / spread[:, None]) ** 2) * used[:, None]
+    return bank.astype(np.float32)
