@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
-from tqdm import tqdm
 
 from clipindex import __version__, ffmpeg
-from clipindex.audio import DEFAULT_SAMPLE_RATE, decode_audio
+from clipindex.audio import DEFAULT_SAMPLE_RATE, decode_audio, decode_recordings
 from clipindex.credits import Credits
 from clipindex.cuts import CutDetector, CutParameters, shots_from_cuts
 from clipindex.errors import CreditsError, MediaError
@@ -26,6 +26,7 @@ from clipindex.index import (
     Codecs,
     Curve,
     Cut,
+    Gap,
     Generator,
     Index,
     Segment,
@@ -33,7 +34,8 @@ from clipindex.index import (
     Source,
     TrackCredit,
 )
-from clipindex.music import find_music_segments
+from clipindex.music import analyse_music
+from clipindex.outputs.thumbnails import ThumbnailWriter
 from clipindex.probe import MediaInfo, probe
 
 
@@ -54,12 +56,17 @@ def index_video(
     credits: Credits | None = None,
     settings: IndexSettings | None = None,
     *,
-    progress: bool = False,
+    on_frames: Callable[[int], None] | None = None,
+    thumbnails: ThumbnailWriter | None = None,
+    credits_sha256: str | None = None,
 ) -> Index:
     """Index the video at ``path``: its cuts, shots and musical segments, linked to ``credits``.
 
     With credits, there is one musical segment per credited track, in the credits' order; without,
-    the number of segments is decided from the sound.
+    the number of segments is decided from the sound. ``thumbnails`` writes a small JPEG of each
+    shot from the frames decoded for cut detection. ``on_frames(n)`` is told of every ``n`` frames
+    decoded, for a progress bar. ``credits_sha256`` (of the credits file) is recorded with the
+    settings, so an index can tell whether it is up to date.
 
     >>> index = index_video("samples/training-montage.mp4", load_credits(...))  # doctest: +SKIP
     >>> [segment.track.title for segment in index.segments]                    # doctest: +SKIP
@@ -90,7 +97,7 @@ def index_video(
                 sound = workers.submit(
                     decode_audio, path, audio_stream=audio_stream, sr=settings.sample_rate
                 )
-            detector, damage = _detect_cuts(info, settings, progress)
+            detector, damage = _detect_cuts(info, settings, on_frames, thumbnails)
             samples = _sound_or_warning(sound, credits, warnings)
             if samples is not None and credits is not None:
                 sound_s = len(samples) / settings.sample_rate
@@ -109,24 +116,31 @@ def index_video(
         Shot(index=n, start_frame=a, end_frame=b, start_s=round(s, 6), end_s=round(e, 6))
         for n, (a, b, s, e) in enumerate(shots_from_cuts(found, times_s, duration_s))
     ]
-    segments: list[Segment] = []
-    curve: Curve | None = None
+    if thumbnails is not None:
+        shots = thumbnails.write(shots)
+    music = _Music()
     if samples is not None:
         if not np.any(samples):
             warnings.append("the sound is silent: musical segments were not looked for")
         else:
-            segments, curve = _music_segments(
-                samples, settings, credits, [c.time_s for c in found], duration_s
+            channels = info.audio[audio_stream].channels if audio_stream is not None else ""
+            music = _music_segments(
+                samples, settings, credits, [c.time_s for c in found], duration_s, channels
             )
+            warnings += music.warnings
 
     return Index(
-        generator=Generator(version=__version__, parameters=_parameters(settings)),
+        generator=Generator(
+            version=__version__, parameters=index_parameters(settings, credits_sha256)
+        ),
         title=credits.title if credits else None,
         source=_source(info, sha256, times_s, duration_s, audio_stream),
         cuts=cuts,
         shots=shots,
-        segments=segments,
-        music_curve=curve,
+        segments=music.segments,
+        gaps=music.gaps,
+        music_segments_confidence=music.confidence,
+        music_curve=music.curve,
         warnings=warnings,
     )
 
@@ -152,21 +166,26 @@ def _check_room_for_tracks(
         )
 
 
+_PROGRESS_EVERY = 25
+"""Frames between two progress reports."""
+
+
 def _detect_cuts(
-    info: MediaInfo, settings: IndexSettings, progress: bool
+    info: MediaInfo,
+    settings: IndexSettings,
+    on_frames: Callable[[int], None] | None,
+    thumbnails: ThumbnailWriter | None = None,
 ) -> tuple[CutDetector, list[str]]:
-    fps = info.video.nominal_fps or 25.0
-    detector = CutDetector(settings.cuts, fps=fps)
-    expected = round((info.duration_s or 0) * fps) or None
-    with (
-        FrameStream(info, settings.detect_width) as frames,
-        tqdm(
-            total=expected, unit="frame", disable=not progress, leave=False, desc="indexing"
-        ) as bar,
-    ):
+    detector = CutDetector(settings.cuts, fps=info.video.nominal_fps or 25.0)
+    with FrameStream(info, settings.detect_width) as frames:
         for frame in frames:
             detector.process(frame)
-            bar.update()
+            if thumbnails is not None:
+                thumbnails.add(frame, detector)
+            if on_frames is not None and frame.index % _PROGRESS_EVERY == _PROGRESS_EVERY - 1:
+                on_frames(_PROGRESS_EVERY)
+    if on_frames is not None:
+        on_frames(len(detector.times_s) % _PROGRESS_EVERY)
     return detector, frames.damage
 
 
@@ -213,48 +232,90 @@ def _cut_entry(cut, times_s: list[float]) -> Cut:
     )
 
 
+@dataclass
+class _Music:
+    """The musical part of an index."""
+
+    segments: list[Segment] = field(default_factory=list)
+    gaps: list[Gap] = field(default_factory=list)
+    confidence: float | None = None
+    curve: Curve | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
 def _music_segments(
     samples: np.ndarray,
     settings: IndexSettings,
     credits: Credits | None,
     cut_times_s: list[float],
     duration_s: float,
-) -> tuple[list[Segment], Curve]:
-    found = find_music_segments(
+    channels: str,
+) -> _Music:
+    """Segments, gaps and the change curve; credited tracks with a reference recording are
+    identified by it (each recording is decoded like the video's sound)."""
+    tracks = credits.tracks if credits is not None else []
+    recordings = decode_recordings([track.audio for track in tracks], sr=settings.sample_rate)
+    found = analyse_music(
         samples,
         settings.sample_rate,
-        n_segments=len(credits.tracks) if credits else None,
+        n_tracks=len(tracks) if credits is not None else None,
+        references=recordings,
         cut_times_s=cut_times_s,
         min_segment_s=settings.min_segment_s,
         snap_window_s=settings.snap_window_s,
+        channels=1 if channels == "mono" else 2,
     )
-    starts = [0.0] + [b.time_s for b in found.boundaries]
-    audio_starts = [0.0] + [b.audio_time_s for b in found.boundaries]
-    snapped = [False] + [b.snapped_to_cut for b in found.boundaries]
-    ends = starts[1:] + [duration_s]
+    sound_end_s = len(samples) / settings.sample_rate
+
+    def clamp(time_s: float) -> float:
+        """A time of the sound on the video's clock: the sound's end is the video's."""
+        return round(duration_s if time_s >= sound_end_s - 1e-3 else min(time_s, duration_s), 3)
+
     segments = []
-    for number, (start, end) in enumerate(zip(starts, ends, strict=True)):
-        track = None
-        if credits is not None:
-            credited = credits.tracks[number]
-            track = TrackCredit(**credited.model_dump(exclude={"audio"}))
+    for number, part in enumerate(found.segments):
+        credited = tracks[part.track] if part.track is not None else None
         segments.append(
             Segment(
-                identified_by="credits_order" if credits is not None else None,
                 index=number,
-                start_s=round(start, 3),
-                end_s=round(end, 3),
-                track=track,
-                confidence=round(float(np.clip(found.segment_confidences[number], 0, 1)), 3),
-                snapped_to_cut=snapped[number],
-                audio_start_s=round(audio_starts[number], 3),
+                start_s=clamp(part.start_s),
+                end_s=clamp(part.end_s),
+                track=TrackCredit(**credited.model_dump(exclude={"audio"})) if credited else None,
+                confidence=round(float(np.clip(part.confidence, 0, 1)), 3),
+                snapped_to_cut=part.snapped_to_cut,
+                audio_start_s=clamp(
+                    part.audio_start_s if part.audio_start_s is not None else part.start_s
+                ),
+                overlap_s=round(part.overlap_s, 3),
+                identified_by=part.identified_by,
+                track_offset_s=(
+                    round(part.track_offset_s, 3) if part.track_offset_s is not None else None
+                ),
+                tempo_bpm=part.tempo_bpm,
+                tempo_confidence=part.tempo_confidence,
+                loudness_lufs=part.loudness_lufs,
+                loudness_confidence=part.loudness_confidence,
             )
         )
+    gaps = [
+        Gap(index=number, start_s=clamp(start), end_s=clamp(end))
+        for number, (start, end) in enumerate(found.gaps)
+    ]
+    warnings = [
+        f"credited track {number + 1} ({tracks[number].title}): its reference recording "
+        "is not heard in the video"
+        for number in found.unheard
+    ]
+    heard = list(
+        dict.fromkeys(s.track for s in found.segments if s.identified_by == "reference_audio")
+    )
+    if heard != sorted(heard):
+        order = ", ".join(tracks[number].title for number in heard)
+        warnings.append(f"the credits list the tracks in another order than they play: {order}")
     curve = Curve(
         times_s=[round(float(t), 3) for t in found.curve_times_s],
         values=[round(float(v), 4) for v in found.curve],
     )
-    return segments, curve
+    return _Music(segments, gaps, round(found.n_segments_confidence, 3), curve, warnings)
 
 
 def _source(
@@ -302,5 +363,6 @@ def _source(
     )
 
 
-def _parameters(settings: IndexSettings) -> dict:
-    return dataclasses.asdict(settings)
+def index_parameters(settings: IndexSettings, credits_sha256: str | None = None) -> dict:
+    """The settings as recorded in ``generator.parameters``, with the credits file's digest."""
+    return {**dataclasses.asdict(settings), "credits_sha256": credits_sha256}

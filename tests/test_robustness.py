@@ -210,3 +210,28 @@ def test_verbose_shows_the_traceback_of_a_bug_and_the_default_does_not(monkeypat
 
 def test_sample_credits_still_load_for_the_robustness_cases():
     assert len(load_credits(SAMPLE_CREDITS).tracks) == 2
+
+
+NOT_INDEXES = [
+    ('{"title": "x"}', "not a clipindex index"),
+    ('{"schema_version": 7}', "schema version 7 is newer"),
+]
+
+
+@pytest.mark.parametrize("content, message", NOT_INDEXES)
+@pytest.mark.parametrize("command", ["check", "chapters", "mux", "embed", "report"])
+def test_every_reader_refuses_what_is_not_an_index_by_name(tmp_path, command, content, message):
+    index = tmp_path / "thing.json"
+    index.write_text(content)
+    out = tmp_path / "out"
+    args = {
+        "check": ["check", index, SAMPLE_CREDITS],
+        "chapters": ["chapters", index, "--format", "webvtt", "-o", out],
+        "mux": ["mux", SAMPLE_VIDEO, index, "-o", tmp_path / "copy.mp4"],
+        "embed": ["embed", index, "--src", "video.mp4", "-o", out],
+        "report": ["report", index, "-o", out],
+    }[command]
+    code, stdout, err = _run(*args)
+    assert code == 2, err
+    assert err.count("\n") == 1 and str(index) in err and message in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["thing.json"]

@@ -1,29 +1,35 @@
-"""``clipindex index``: index a video."""
+"""``clipindex index``: index a video, or many."""
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
+from tqdm import tqdm
 
 from clipindex.cli.app import cli
+from clipindex.errors import EXIT_BAD_INPUT
 
 
 @cli.command("index")
-@click.argument("video", type=click.Path(dir_okay=True, path_type=str))
+@click.argument(
+    "videos", metavar="VIDEO...", nargs=-1, required=True, type=click.Path(path_type=str)
+)
 @click.option(
     "--credits",
     "credits_path",
     type=click.Path(path_type=str),
-    help="Credits file (TOML or JSON): the title and the tracks in playing order.",
+    help="Credits file (TOML or JSON): the title and the tracks in playing order. With several "
+    "videos, each uses the STEM.credits.toml (or .json) beside it instead.",
 )
 @click.option(
     "-o",
     "--output",
-    default="-",
-    show_default=True,
+    default=None,
     type=click.Path(path_type=str),
-    help="Where to write the index JSON ('-' for standard output).",
+    help="Where to write the index JSON ('-', the default, for standard output). With several "
+    "videos: an existing folder (default: NAME.clipindex.json beside each video).",
 )
 @click.option(
     "--audio-stream",
@@ -40,34 +46,104 @@ from clipindex.cli.app import cli
     help="Shortest musical segment, in seconds.",
 )
 @click.option(
+    "--thumbnails",
+    "thumbnails_dir",
+    type=click.Path(path_type=str),
+    default=None,
+    help="Write a small JPEG of each shot into this folder (created if needed); the index "
+    "records each one's path relative to the index's folder. With several videos, one "
+    "subfolder per video.",
+)
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="With several videos: how many to index at once (each already uses every core "
+    "while decoding, so more than 2 rarely helps).",
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="With several videos: index them all, even those whose index is up to date.",
+)
+@click.option(
     "--progress/--no-progress",
     default=None,
     help="Show a progress bar (default: when standard error is a terminal).",
 )
 def index_command(
-    video: str,
+    videos: tuple[str, ...],
     credits_path: str | None,
-    output: str,
+    output: str | None,
     audio_stream: int | None,
     min_segment_s: float,
+    thumbnails_dir: str | None,
+    jobs: int,
+    force: bool,
     progress: bool | None,
 ) -> None:
     """Index VIDEO: cuts, shots and musical segments, linked to the credited tracks.
 
+    Give several videos, or a folder of them, to index them all: each index is written beside
+    its video (or into the -o folder), up-to-date indexes are skipped unless --force, and a
+    failed video does not stop the others; the failures are listed at the end (exit 2).
+
     \b
-    Example:
+    Examples:
       clipindex index samples/training-montage.mp4 \\
           --credits samples/rocky-iv-training.credits.toml -o montage.json
+      clipindex index archive/ --jobs 2
     """
+    from clipindex.pipeline import IndexSettings
+
+    settings = IndexSettings(audio_stream=audio_stream, min_segment_s=min_segment_s)
+    show = sys.stderr.isatty() if progress is None else progress
+    if len(videos) == 1 and not os.path.isdir(videos[0]):
+        _index_one(videos[0], credits_path, output or "-", settings, thumbnails_dir, show)
+    else:
+        if credits_path is not None:
+            raise click.UsageError(
+                "--credits names one video's credits; with several videos, put "
+                "STEM.credits.toml beside each video"
+            )
+        _index_many(list(videos), output, settings, thumbnails_dir, jobs, force, show)
+
+
+def _index_one(
+    video: str,
+    credits_path: str | None,
+    output: str,
+    settings: object,
+    thumbnails_dir: str | None,
+    show: bool,
+) -> None:
+    from clipindex.batch import credits_digest
     from clipindex.credits import load_credits
     from clipindex.files import check_output_path, write_atomically
-    from clipindex.pipeline import IndexSettings, index_video
+    from clipindex.outputs.thumbnails import ThumbnailWriter
+    from clipindex.pipeline import index_video
+    from clipindex.probe import probe
 
     check_output_path(output, [video] + ([credits_path] if credits_path else []))
     credits = load_credits(credits_path) if credits_path else None
-    settings = IndexSettings(audio_stream=audio_stream, min_segment_s=min_segment_s)
-    show = sys.stderr.isatty() if progress is None else progress
-    index = index_video(video, credits, settings, progress=show)
+    thumbnails = None
+    if thumbnails_dir is not None:
+        index_folder = os.path.dirname(output) if output != "-" else "."
+        thumbnails = ThumbnailWriter(thumbnails_dir, relative_to=index_folder or ".")
+    with tqdm(
+        total=_expected_frames(probe(video)), unit="frame", disable=not show, leave=False,
+        desc="indexing",
+    ) as bar:  # fmt: skip
+        index = index_video(
+            video,
+            credits,
+            settings,
+            on_frames=bar.update,
+            thumbnails=thumbnails,
+            credits_sha256=credits_digest(credits_path),
+        )
     write_atomically(output, index.to_json())
     if output != "-":
         titles = ", ".join(
@@ -80,3 +156,58 @@ def index_command(
         )
     for warning in index.warnings:
         click.echo(f"warning: {warning}", err=True)
+
+
+def _index_many(
+    inputs: list[str],
+    output_folder: str | None,
+    settings: object,
+    thumbnails_dir: str | None,
+    jobs: int,
+    force: bool,
+    show: bool,
+) -> None:
+    from clipindex.batch import credits_digest, is_up_to_date, plan, run_jobs
+    from clipindex.errors import ClipindexError
+    from clipindex.pipeline import index_parameters
+    from clipindex.probe import probe
+
+    todo, skipped, failed = [], 0, []
+    for job in plan(inputs, output_folder):
+        parameters = index_parameters(settings, credits_digest(job.credits))
+        if not force and is_up_to_date(job, parameters):
+            skipped += 1
+            continue
+        todo.append(job)
+    expected = 0
+    for job in todo:
+        try:
+            expected += _expected_frames(probe(job.video)) or 0
+        except ClipindexError:
+            pass  # reported when its turn comes
+    done = 0
+    with tqdm(total=expected or None, unit="frame", disable=not show, desc="indexing") as bar:
+        bar.set_postfix_str(f"files 0/{len(todo)}")
+        for outcome in run_jobs(
+            todo, settings, workers=jobs, thumbnails_dir=thumbnails_dir, on_frames=bar.update
+        ):
+            done += 1
+            bar.set_postfix_str(f"files {done}/{len(todo)}")
+            if outcome.status == "failed":
+                failed.append(outcome)
+            else:
+                bar.write(f"{outcome.job.output}: {outcome.message}", file=sys.stderr)
+    click.echo(
+        f"indexed {len(todo) - len(failed)}, up to date {skipped}, failed {len(failed)}", err=True
+    )
+    for outcome in failed:
+        click.echo(f"failed: {outcome.message}", err=True)
+    if failed:
+        sys.exit(EXIT_BAD_INPUT)
+
+
+def _expected_frames(info) -> int | None:
+    """About how many frames a video holds, for the progress bar."""
+    if info.video is None or not info.duration_s:
+        return None
+    return round(info.duration_s * (info.video.nominal_fps or 25.0))

@@ -1,0 +1,77 @@
+"""Indexing many videos: an index each, up-to-date ones skipped, failures listed at the end."""
+
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from media import make_clip
+
+
+def _run(*args):
+    done = subprocess.run(
+        [sys.executable, "-m", "clipindex", "index", *map(str, args)],
+        capture_output=True,
+        text=True,
+    )
+    return done.returncode, done.stderr
+
+
+@pytest.fixture
+def archive(tmp_path_factory, tmp_path):
+    """A folder with two short clips, credits beside the first, and a file that is not a video."""
+    seed = tmp_path_factory.getbasetemp() / "batch-seed"
+    if not seed.exists():
+        seed.mkdir()
+        make_clip(seed / "first.mp4", seconds=20.0)
+        make_clip(seed / "second.mkv", seconds=4.0)
+    folder = tmp_path / "archive"
+    shutil.copytree(seed, folder)
+    (folder / "first.credits.toml").write_text('title = "First"\n[[tracks]]\ntitle = "Theme"\n')
+    (folder / "broken.mp4").write_text("not a video")
+    return folder
+
+
+def test_folder_is_indexed_file_by_file_and_failures_are_listed_at_the_end(archive):
+    code, err = _run(archive, "--jobs", "2")
+    assert code == 2
+    first = json.loads((archive / "first.mp4.clipindex.json").read_text())
+    assert first["title"] == "First" and first["segments"][0]["track"]["title"] == "Theme"
+    second = json.loads((archive / "second.mkv.clipindex.json").read_text())
+    assert second["source"]["n_frames"] == 100
+    assert not (archive / "broken.mp4.clipindex.json").exists()
+    assert "indexed 2, up to date 0, failed 1" in err
+    assert err.strip().splitlines()[-1].startswith(f"failed: {archive / 'broken.mp4'}: ")
+
+
+def test_up_to_date_indexes_are_skipped_unless_forced_or_changed(archive):
+    (archive / "broken.mp4").unlink()
+    assert _run(archive)[0] == 0
+    written = (archive / "second.mkv.clipindex.json").stat().st_mtime_ns
+    code, err = _run(archive)
+    assert code == 0 and "indexed 0, up to date 2, failed 0" in err
+    assert (archive / "second.mkv.clipindex.json").stat().st_mtime_ns == written
+    (archive / "first.credits.toml").write_text('title = "First"\n[[tracks]]\ntitle = "New"\n')
+    code, err = _run(archive)
+    assert "indexed 1, up to date 1" in err
+    code, err = _run(archive, "--force")
+    assert "indexed 2, up to date 0" in err
+
+
+def test_output_folder_collects_the_indexes(archive, tmp_path):
+    out = tmp_path / "indexes"
+    out.mkdir()
+    _run(archive / "first.mp4", archive / "second.mkv", "-o", out)
+    assert sorted(p.name for p in out.iterdir()) == [
+        "first.mp4.clipindex.json",
+        "second.mkv.clipindex.json",
+    ]
+    code, err = _run(archive / "first.mp4", archive / "second.mkv", "-o", tmp_path / "missing")
+    assert code == 2 and "must be an existing folder" in err
+
+
+def test_one_credits_file_for_many_videos_is_refused(archive):
+    code, err = _run(archive / "first.mp4", archive / "second.mkv", "--credits", "x.toml")
+    assert code == 2 and "STEM.credits.toml" in err
