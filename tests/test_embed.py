@@ -138,11 +138,12 @@ def test_html5_page_seeks_each_chapter_and_carries_the_chapters_track(
         for number, chapter in enumerate(chapters):
             page.evaluate(
                 "() => { window.landed = new Promise(done => document.querySelector('video')"
-                ".addEventListener('seeked', e => done(e.target.currentTime), {once: true})); }"
+                ".addEventListener('seeking', e => done(e.target.currentTime), {once: true})); }"
             )
             links.nth(number).click()
-            # it plays on from there: allow the few frames played before the event is handled
-            assert page.evaluate("window.landed") == pytest.approx(chapter.start_s, abs=0.25)
+            # where the seek lands, read as it starts: playback may already have moved on by the
+            # time it ends on a busy machine
+            assert page.evaluate("window.landed") == pytest.approx(chapter.start_s, abs=0.05)
             assert links.nth(number).get_attribute("aria-current") == "true"
             assert links.nth(number).inner_text().endswith(chapter.title)
         page.evaluate("document.querySelector('video').pause()")
