@@ -15,7 +15,9 @@ from types import ModuleType
 
 import pytest
 
+from clipindex import ffmpeg
 from clipindex.credits import load_credits
+from clipindex.errors import MediaError
 from clipindex.pipeline import index_video
 from clipindex.testing import assert_index_matches, check_music
 from conftest import ROOT, SAMPLE_CREDITS, SAMPLE_TRUTH, SAMPLE_VIDEO, shared, truth
@@ -158,16 +160,24 @@ def test_bbb_two_tracks_identified_from_its_recordings(tmp_path):
 
 
 def test_sample_tempo_and_loudness_are_those_it_was_made_with(sample_index):
-    make_truth = json.loads(SAMPLE_TRUTH.read_text())
-    assert make_truth["tracks"] == [s.track.title for s in sample_index.segments]
+    assert json.loads(SAMPLE_TRUTH.read_text())["tracks"] == [
+        s.track.title for s in sample_index.segments
+    ]
     training, hearts = sample_index.segments
+    # samples/make_sample.py plays "Training Montage" at 120 BPM, "Hearts on Fire" at 130.
     assert training.tempo_bpm == pytest.approx(120, rel=0.02) and training.tempo_confidence > 0.8
     assert hearts.tempo_bpm == pytest.approx(130, rel=0.02) and hearts.tempo_confidence > 0.8
-    # Both songs were made at the same level (-18 dBFS RMS); the sample is mono, so the mono
-    # measurement is the whole measurement.
-    assert training.loudness_lufs == pytest.approx(hearts.loudness_lufs, abs=1.5)
-    assert training.loudness_confidence > 0.9 and hearts.loudness_confidence > 0.9
-    assert SAMPLE_VIDEO.exists() and SAMPLE_CREDITS.exists()
+    # The sample is mono, so the analysis hears all of it: ffmpeg's ebur128 agrees.
+    for segment in (training, hearts):
+        log = ffmpeg.run(
+            [ffmpeg.executable(), "-hide_banner", "-nostdin", "-v", "info",
+             "-i", ffmpeg.input_url(SAMPLE_VIDEO), "-map", "0:a:0",
+             "-af", f"atrim={segment.start_s}:{segment.end_s},ebur128", "-f", "null", "-"],
+            what="ebur128",
+        ).stderr.decode()  # fmt: skip
+        theirs = float(log[log.rindex("Summary:") :].split("I:")[1].split("LUFS")[0])
+        assert segment.loudness_lufs == pytest.approx(theirs, abs=0.5)
+        assert segment.loudness_confidence > 0.9
 
 
 def test_check_music_fails_a_moved_gap_a_wrong_offset_and_a_missing_overlap(built, indexed):
@@ -180,3 +190,11 @@ def test_check_music_fails_a_moved_gap_a_wrong_offset_and_a_missing_overlap(buil
     crossfade["music_crossfade_s"] = 0.0  # a switch expected: the 3 s overlap found fails
     failed = {row.what for row in check_music(indexed("crossfade", True), crossfade).failures}
     assert failed == {"segment 1 overlap"}
+
+
+def test_a_reference_recording_that_is_not_sound_is_refused(tmp_path):
+    credits = tmp_path / "credits.toml"
+    credits.write_text(SAMPLE_CREDITS.read_text() + '\n[[tracks]]\ntitle = "X"\naudio = "x.toml"\n')
+    (tmp_path / "x.toml").write_text('title = "not a recording"\n')
+    with pytest.raises(MediaError, match="x.toml"):
+        index_video(SAMPLE_VIDEO, load_credits(credits))

@@ -6,10 +6,11 @@ for any sample rate) are applied as their frequency response to each frame's pow
 which by Parseval gives the K-weighted mean square of the frame. Blocks of 400 ms every 100 ms
 are gated at -70 LUFS and then 10 LU below the mean.
 
-A mono mix of a stereo source measures the same as the stereo source when both channels carry
-the same sound, and up to 3 LU lower when they carry unrelated sounds (ffmpeg mixes to mono as
-(L + R) / sqrt(2)); on the test montages the difference from ffmpeg's stereo measurement was
--0.1 to -1.1 LU.
+On a mono source this matches ffmpeg's ``ebur128`` within 0.3 LU (the analysis rate, 22.05 kHz,
+leaves out what lies above 11 kHz). A mono mix of a stereo source measures the same as the stereo
+source when both channels carry the same sound, and up to 3 LU lower when they carry unrelated
+sounds (ffmpeg mixes to mono as (L + R) / sqrt(2)); on the 21 segments of the test montages the
+difference from ffmpeg's stereo measurement was -0.65 to -1.62 LU (mean -0.91).
 """
 
 from __future__ import annotations

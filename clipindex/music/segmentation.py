@@ -5,7 +5,7 @@
 2. Kernel change-point detection (``ruptures.KernelCPD``, exact dynamic programming) places the
    hand-overs on 1 s blocks of timbre and chroma statistics, for a given number of segments or
    for the number whose boundaries best sound like changes of song (of key or chords and of
-   instruments), not of section.
+   instruments, with no repeat of one side's bars on the other), not of section.
 3. Each block-level boundary is re-estimated at frame resolution (about 46 ms): every frame near
    it is compared with its nearest neighbours among the frames of the song before and of the song
    after, and the split that best separates the two kinds of frames wins.
