@@ -38,6 +38,9 @@ from clipindex.cuts import Cut, CutDetector
 from clipindex.frames import FrameStream
 from clipindex.probe import probe
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from markdown import write_section  # noqa: E402  (beside this file)
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_MEDIA = ROOT.parent / "shared" / "media"
 TOLERANCE_FRAMES = 1
@@ -341,11 +344,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     table = markdown(results, notes)
     print(table, end="")
     if args.write:
-        args.write.write_text(
-            "# Cut-detection accuracy\n\n"
+        write_section(
+            args.write,
+            "Accuracy",
+            "Cuts",
             "Written by `python benchmarks/accuracy.py --write benchmarks/ACCURACY.md`; "
             "do not edit by hand.\n\n" + table,
-            encoding="utf-8",
         )
     return 0
 

@@ -62,8 +62,10 @@ def index_video(
 ) -> Index:
     """Index the video at ``path``: its cuts, shots and musical segments, linked to ``credits``.
 
-    With credits, there is one musical segment per credited track, in the credits' order; without,
-    the number of segments is decided from the sound. ``thumbnails`` writes a small JPEG of each
+    With credits, there is one musical segment per credited track, in the credits' order, unless
+    the tracks name reference recordings, which are then recognised in the sound (in any order,
+    any number of times); without credits, the number of segments is decided from the sound.
+    Stretches without music are gaps, which no segment covers. ``thumbnails`` writes a small JPEG of each
     shot from the frames decoded for cut detection. ``on_frames(n)`` is told of every ``n`` frames
     decoded, for a progress bar. ``credits_sha256`` (of the credits file) is recorded with the
     settings, so an index can tell whether it is up to date.

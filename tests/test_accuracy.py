@@ -109,7 +109,7 @@ def test_harness_reports_every_detector_on_a_small_video(tmp_path, capsys):
     assert cells[:4] == ["small.mp4", "108", "1", "1.000 (1/0/0)"]
     assert all(re.fullmatch(r"\d\.\d{3} \(.*\)", cell) for cell in cells[4:8])
     assert cells[8] == "1/1"
-    assert report.read_text().startswith("# Cut-detection accuracy")
+    assert report.read_text().startswith("# Accuracy\n\n## Cuts\n")
     assert printed in report.read_text()
 
 
