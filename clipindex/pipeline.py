@@ -7,6 +7,7 @@ worker thread, as is the file's checksum), so indexing costs little more than de
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import os
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -34,7 +35,6 @@ from clipindex.index import (
     Source,
     TrackCredit,
 )
-from clipindex.music import analyse_music
 from clipindex.outputs.thumbnails import ThumbnailWriter
 from clipindex.probe import MediaInfo, probe
 
@@ -65,10 +65,12 @@ def index_video(
     With credits, there is one musical segment per credited track, in the credits' order, unless
     the tracks name reference recordings, which are then recognised in the sound (in any order,
     any number of times); without credits, the number of segments is decided from the sound.
-    Stretches without music are gaps, which no segment covers. ``thumbnails`` writes a small JPEG of each
-    shot from the frames decoded for cut detection. ``on_frames(n)`` is told of every ``n`` frames
-    decoded, for a progress bar. ``credits_sha256`` (of the credits file) is recorded with the
-    settings, so an index can tell whether it is up to date.
+    Stretches without music are gaps, which no segment covers.
+
+    ``thumbnails`` writes a small JPEG of each shot from the frames decoded for cut detection.
+    ``on_frames(n)`` is told of every ``n`` frames decoded, for a progress bar. ``credits_sha256``
+    (of the credits file) is recorded with the settings, so an index can tell whether it is up to
+    date.
 
     >>> index = index_video("samples/training-montage.mp4", load_credits(...))  # doctest: +SKIP
     >>> [segment.track.title for segment in index.segments]                    # doctest: +SKIP
@@ -91,9 +93,11 @@ def index_video(
     elif credits is not None and info.duration_s is not None:
         _check_room_for_tracks(info.path, info.duration_s, credits, settings.min_segment_s)
 
-    with ThreadPoolExecutor(max_workers=2) as workers:
+    with ThreadPoolExecutor(max_workers=3) as workers:
         try:
             checksum = workers.submit(sha256_of, path)
+            # the music analysis takes seconds to import (scipy, ruptures): do it while decoding
+            music_ready = workers.submit(importlib.import_module, "clipindex.music")
             sound: Future[np.ndarray] | None = None
             if audio_stream is not None:
                 sound = workers.submit(
@@ -105,6 +109,7 @@ def index_video(
                 sound_s = len(samples) / settings.sample_rate
                 _check_room_for_tracks(info.path, sound_s, credits, settings.min_segment_s)
             sha256 = checksum.result()
+            music_ready.result()
         except BaseException:  # Ctrl-C or a failure: stop the other decoder at once
             ffmpeg.stop_all()
             raise
@@ -257,6 +262,8 @@ def _music_segments(
     identified by it (each recording is decoded like the video's sound)."""
     tracks = credits.tracks if credits is not None else []
     recordings = decode_recordings([track.audio for track in tracks], sr=settings.sample_rate)
+    from clipindex.music import analyse_music
+
     found = analyse_music(
         samples,
         settings.sample_rate,
