@@ -19,7 +19,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from clipindex.errors import ClipindexError
 from clipindex.outputs.chapters import Chapters, decimal_seconds
-from clipindex.outputs.html import asset, clock, colour, text
+from clipindex.outputs.html import asset, clock, colour, credit_rows, definition_list, text
 from clipindex.outputs.jsonld import clip_url, script_text, video_object
 from clipindex.outputs.webvtt import to_webvtt
 
@@ -150,17 +150,7 @@ def _credits(chapters: Chapters) -> str:
         track = segment.track
         if track is None:
             continue
-        rows = [
-            ("Performed by", ", ".join(track.performers)),
-            ("Written by", ", ".join(track.composers)),
-            ("Album", track.album),
-            ("Label", track.label),
-            ("Released", track.release_date),
-            ("ISRC", track.isrc),
-        ]
-        details = "".join(
-            f"<dt>{label}</dt><dd>{text(value)}</dd>" for label, value in rows if value
-        )
+        details = definition_list(credit_rows(track))
         blocks.append(
             f'<article class="clipindex-track" style="--clipindex-track: {colour(segment.index)}">'
             f"<h3>{text(track.title)}</h3>"

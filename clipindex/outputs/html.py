@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 from importlib import resources
 
+from clipindex.index import TrackCredit
 from clipindex.outputs.chapters import whole_second
 
 TRACK_COLOURS = ("#c2410c", "#1d4ed8", "#047857", "#a21caf", "#b45309", "#0e7490", "#be123c")
@@ -44,3 +45,22 @@ def clock(time_s: float, decimals: int = 0) -> str:
 def asset(name: str) -> str:
     """The text of a file shipped in ``clipindex/outputs/assets``."""
     return resources.files("clipindex.outputs").joinpath("assets", name).read_text("utf-8")
+
+
+def credit_rows(track: TrackCredit | None) -> list[tuple[str, str | None]]:
+    """A track's credits as (label, value) rows, in the order a reader looks for them."""
+    if track is None:
+        return []
+    return [
+        ("Performed by", ", ".join(track.performers)),
+        ("Written by", ", ".join(track.composers)),
+        ("Album", track.album),
+        ("Label", track.label),
+        ("Released", track.release_date),
+        ("ISRC", track.isrc),
+    ]
+
+
+def definition_list(rows: list[tuple[str, str | None]]) -> str:
+    """The ``<dt>``/``<dd>`` pairs of a ``<dl>`` for the rows that have a value, escaped."""
+    return "".join(f"<dt>{label}</dt><dd>{text(value)}</dd>" for label, value in rows if value)

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from clipindex.index import Cut, Index, Segment, Shot
-from clipindex.outputs.html import asset, clock, colour, text
+from clipindex.outputs.html import asset, clock, colour, credit_rows, definition_list, text
 
 CUT_COLOURS = {
     "hard": "#111827",
@@ -308,18 +308,7 @@ def _credits(index: Index) -> str:
                     f"alone put it at {clock(segment.audio_start_s, 3)}",
                 )
             )
-        if track is not None:
-            rows += [
-                ("Performed by", ", ".join(track.performers)),
-                ("Written by", ", ".join(track.composers)),
-                ("Album", track.album),
-                ("Label", track.label),
-                ("Released", track.release_date),
-                ("ISRC", track.isrc),
-            ]
-        details = "".join(
-            f"<dt>{label}</dt><dd>{text(value)}</dd>" for label, value in rows if value
-        )
+        details = definition_list(rows + credit_rows(track))
         if track is not None and track.musicbrainz_recording_id:
             link = f"https://musicbrainz.org/recording/{track.musicbrainz_recording_id}"
             details += f'<dt>MusicBrainz</dt><dd><a href="{text(link)}">{text(link)}</a></dd>'
