@@ -16,6 +16,7 @@ from functools import lru_cache
 
 import ffmpeg as ffmpeg_python
 import imageio_ffmpeg
+import numpy as np
 
 from clipindex.errors import MediaError
 
@@ -88,6 +89,51 @@ def run(args: Sequence[str], *, what: str) -> subprocess.CompletedProcess[bytes]
     if process.returncode != 0:
         raise MediaError(f"{what}: {explain(stderr)}")
     return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+
+
+_READ_BYTES = 1 << 20
+"""Bytes asked of ffmpeg's output pipe at a time by :func:`read_array`."""
+
+
+def read_array(
+    args: Sequence[str], *, what: str, dtype: np.dtype | str, expected_items: int = 0
+) -> np.ndarray:
+    """Run ffmpeg writing raw ``dtype`` values to its standard output, read straight into one
+    array as they come; raise :class:`MediaError` saying ``what`` failed if ffmpeg does.
+
+    With ``expected_items`` about right, the output is never copied: a long soundtrack costs
+    its own size in memory, not twice that.
+    """
+    dtype = np.dtype(dtype)
+    values = np.empty(max(expected_items, _READ_BYTES // dtype.itemsize), dtype)
+    process = start(args)
+    complaints = bytearray()
+    reader = threading.Thread(target=lambda: complaints.extend(process.stderr.read()))
+    reader.start()
+    filled = 0  # bytes
+    try:
+        while True:
+            if filled == values.nbytes:  # longer than expected: grow by half
+                values = np.concatenate([values, np.empty(len(values) // 2 + 1, dtype)])
+            room = memoryview(values).cast("B")[filled : filled + _READ_BYTES]
+            count = process.stdout.readinto(room)
+            if not count:
+                break
+            filled += count
+        process.wait()
+    except BaseException:  # interrupted while reading: ffmpeg must not outlive the read
+        process.kill()
+        process.wait()
+        raise
+    finally:
+        reader.join()
+        process.stdout.close()
+        process.stderr.close()
+        _forget(process)
+    if process.returncode != 0:
+        raise MediaError(f"{what}: {explain(bytes(complaints))}")
+    items = filled // dtype.itemsize
+    return values[:items] if items > 0.9 * len(values) else values[:items].copy()
 
 
 def start(args: Sequence[str]) -> subprocess.Popen[bytes]:
