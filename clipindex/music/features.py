@@ -12,9 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.fft
-import scipy.signal
 
-from clipindex.music.loudness import k_weighting
+from clipindex.music.loudness import frequency_response, k_weighting
 
 BLOCK_S = 1.0
 """Seconds per block of the global segmentation."""
@@ -158,30 +157,51 @@ def _spectra(
     samples = np.asarray(samples, dtype=np.float32)
     if samples.ndim != 1:
         raise ValueError(f"expected mono samples (one dimension), got shape {samples.shape}")
-    padded = np.pad(samples, n_fft // 2)
-    n_frames = 1 + max(0, len(padded) - n_fft) // hop
-    if len(padded) < n_fft:
-        padded = np.pad(padded, (0, n_fft - len(padded)))
-    frames = np.lib.stride_tricks.sliding_window_view(padded, n_fft)[::hop][:n_frames]
+    n_frames = 1 + max(0, len(samples) + 2 * (n_fft // 2) - n_fft) // hop
     window = np.hanning(n_fft + 1)[:-1].astype(np.float32)
     bank = _mel_filterbank(sr, n_fft)
     if not mel_only:
         # By Parseval, the one-sided power spectrum weighted like this sums to the frame's mean
         # square (window energy taken out), here after K-weighting.
-        _, response = scipy.signal.sosfreqz(k_weighting(sr), worN=n_fft // 2 + 1, fs=sr)
+        response = frequency_response(k_weighting(sr), n_fft // 2 + 1)
         k_gain = np.abs(response) ** 2 * 2 / (n_fft * float(np.sum(window.astype(np.float64) ** 2)))
         k_gain[0] /= 2
         k_gain[-1] /= 2
         bank = np.hstack([bank, _chroma_filterbank(sr, n_fft), k_gain[:, None]])
     bank = bank.astype(np.float32)
     out = np.empty((n_frames, bank.shape[1]), np.float32)
-    chunk = max(1, 2**23 // n_fft)  # frames per FFT batch: bounds memory on long files
+    # Power spectra of a batch of frames go through the filterbanks in one product; they are
+    # transformed a few at a time, so memory stays small and flat however long the sound.
+    chunk = max(1, 2**23 // n_fft)
+    step = max(1, 2**20 // n_fft)
+    power = np.empty((min(chunk, n_frames), n_fft // 2 + 1), np.float32)
     for start in range(0, n_frames, chunk):
-        spectrum = scipy.fft.rfft(frames[start : start + chunk] * window, axis=1)
-        out[start : start + chunk] = (spectrum.real**2 + spectrum.imag**2) @ bank
+        stop = min(start + chunk, n_frames)
+        for first in range(start, stop, step):
+            frames = _frames(samples, first, min(first + step, stop), n_fft, hop)
+            spectrum = scipy.fft.rfft(frames * window, axis=1)
+            power[first - start : first - start + len(frames)] = spectrum.real**2 + spectrum.imag**2
+        out[start:stop] = power[: stop - start] @ bank
     if mel_only:
         return out, np.zeros((n_frames, 0), np.float32), np.zeros(0, np.float32), hop / sr
     return out[:, :N_MELS], out[:, N_MELS : N_MELS + 12], out[:, -1], hop / sr
+
+
+def _frames(samples: np.ndarray, start: int, stop: int, n_fft: int, hop: int) -> np.ndarray:
+    """Frames ``start`` to ``stop`` (frame ``i`` centred on sample ``i * hop``), as rows.
+
+    Past either end of the signal the frames hold zeros; only those few are copied, so a long
+    soundtrack is never duplicated in memory.
+    """
+    lo = start * hop - n_fft // 2
+    hi = (stop - 1) * hop - n_fft // 2 + n_fft
+    if lo >= 0 and hi <= len(samples):
+        piece = samples[lo:hi]
+    else:
+        piece = np.zeros(hi - lo, np.float32)
+        inside = samples[max(lo, 0) : max(min(hi, len(samples)), 0)]
+        piece[max(lo, 0) - lo : max(lo, 0) - lo + len(inside)] = inside
+    return np.lib.stride_tricks.sliding_window_view(piece, n_fft)[::hop]
 
 
 def _hz_to_mel(hz: np.ndarray | float) -> np.ndarray:
