@@ -1,17 +1,19 @@
 """The indexing pipeline: probe → decode → detect cuts → segment the music → link credits → index.
 
 Video frames and sound are decoded at the same time (the sound in a second ffmpeg process on a
-worker thread, as is the file's checksum), so indexing costs little more than decoding the video.
+worker thread, as is the file's checksum), and the music is analysed as soon as the sound is
+decoded, while the video still decodes: only moving hand-overs onto cuts waits for the cuts. So
+indexing costs little more than decoding the video.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -38,6 +40,9 @@ from clipindex.index import (
 from clipindex.outputs.thumbnails import ThumbnailWriter
 from clipindex.probe import MediaInfo, probe
 
+if TYPE_CHECKING:  # imported when needed, on a worker thread: it takes seconds
+    from clipindex.music import MusicAnalysis
+
 
 @dataclass(frozen=True)
 class IndexSettings:
@@ -59,6 +64,7 @@ def index_video(
     on_frames: Callable[[int], None] | None = None,
     thumbnails: ThumbnailWriter | None = None,
     credits_sha256: str | None = None,
+    info: MediaInfo | None = None,
 ) -> Index:
     """Index the video at ``path``: its cuts, shots and musical segments, linked to ``credits``.
 
@@ -70,7 +76,7 @@ def index_video(
     ``thumbnails`` writes a small JPEG of each shot from the frames decoded for cut detection.
     ``on_frames(n)`` is told of every ``n`` frames decoded, for a progress bar. ``credits_sha256``
     (of the credits file) is recorded with the settings, so an index can tell whether it is up to
-    date.
+    date. ``info`` is the video's :func:`~clipindex.probe.probe`, if the caller already has it.
 
     >>> index = index_video("samples/training-montage.mp4", load_credits(...))  # doctest: +SKIP
     >>> [segment.track.title for segment in index.segments]                    # doctest: +SKIP
@@ -78,7 +84,7 @@ def index_video(
     """
     settings = settings or IndexSettings()
     path = os.fspath(path)
-    info = probe(path)
+    info = info if info is not None else probe(path)
     if info.video is None:
         raise MediaError(f"{path}: no video stream (is it an audio file?)")
     audio_stream = _choose_audio_stream(info, settings.audio_stream)
@@ -94,30 +100,36 @@ def index_video(
         _check_room_for_tracks(info.path, info.duration_s, credits, settings.min_segment_s)
 
     with ThreadPoolExecutor(max_workers=3) as workers:
+        cut_times: Future[list[float]] = Future()
         try:
             checksum = workers.submit(sha256_of, path)
-            # the music analysis takes seconds to import (scipy, ruptures): do it while decoding
-            music_ready = workers.submit(importlib.import_module, "clipindex.music")
-            sound: Future[np.ndarray] | None = None
+            heard: Future[_Heard] | None = None
             if audio_stream is not None:
                 sound = workers.submit(
-                    decode_audio, path, audio_stream=audio_stream, sr=settings.sample_rate
+                    decode_audio,
+                    path,
+                    audio_stream=audio_stream,
+                    sr=settings.sample_rate,
+                    expected_s=info.duration_s,
+                )
+                channels = info.audio[audio_stream].channels
+                heard = workers.submit(
+                    _listen, info.path, sound, settings, credits, channels, _CutTimes(cut_times)
                 )
             detector, damage = _detect_cuts(info, settings, on_frames, thumbnails)
-            samples = _sound_or_warning(sound, credits, warnings)
-            if samples is not None and credits is not None:
-                sound_s = len(samples) / settings.sample_rate
-                _check_room_for_tracks(info.path, sound_s, credits, settings.min_segment_s)
+            found = detector.finish()
+            cut_times.set_result([cut.time_s for cut in found])
             sha256 = checksum.result()
-            music_ready.result()
-        except BaseException:  # Ctrl-C or a failure: stop the other decoder at once
+            music = heard.result() if heard is not None else _Heard()
+        except BaseException:  # Ctrl-C or a failure: stop the other decoder and the analysis
+            cut_times.cancel()
             ffmpeg.stop_all()
             raise
 
     times_s = detector.times_s
+    warnings += music.warnings
     warnings += describe_damage(damage)
     duration_s = _indexed_duration(info, times_s, warnings)
-    found = detector.finish()
     cuts = [_cut_entry(cut, times_s) for cut in found]
     shots = [
         Shot(index=n, start_frame=a, end_frame=b, start_s=round(s, 6), end_s=round(e, 6))
@@ -125,16 +137,10 @@ def index_video(
     ]
     if thumbnails is not None:
         shots = thumbnails.write(shots)
-    music = _Music()
-    if samples is not None:
-        if not np.any(samples):
-            warnings.append("the sound is silent: musical segments were not looked for")
-        else:
-            channels = info.audio[audio_stream].channels if audio_stream is not None else ""
-            music = _music_segments(
-                samples, settings, credits, [c.time_s for c in found], duration_s, channels
-            )
-            warnings += music.warnings
+    entries = _MusicEntries()
+    if music.analysis is not None:
+        entries = _music_entries(music.analysis, credits, duration_s, music.sound_end_s)
+        warnings += entries.warnings
 
     return Index(
         generator=Generator(
@@ -144,10 +150,10 @@ def index_video(
         source=_source(info, sha256, times_s, duration_s, audio_stream),
         cuts=cuts,
         shots=shots,
-        segments=music.segments,
-        gaps=music.gaps,
-        music_segments_confidence=music.confidence,
-        music_curve=music.curve,
+        segments=entries.segments,
+        gaps=entries.gaps,
+        music_segments_confidence=entries.confidence,
+        music_curve=entries.curve,
         warnings=warnings,
     )
 
@@ -196,19 +202,68 @@ def _detect_cuts(
     return detector, frames.damage
 
 
-def _sound_or_warning(
-    sound: Future[np.ndarray] | None, credits: Credits | None, warnings: list[str]
-) -> np.ndarray | None:
-    """The decoded sound; if it cannot be decoded, a warning (or, with credits, the error)."""
-    if sound is None:
-        return None
+class _CutTimes(Sequence[float]):
+    """The picture cuts' times, for the music analysis on its own thread: it may get to them
+    before the video is decoded, and then waits for them."""
+
+    def __init__(self, found: Future[list[float]]):
+        self._found = found
+
+    def __len__(self) -> int:
+        return len(self._found.result())
+
+    def __getitem__(self, index):  # type: ignore[override]
+        return self._found.result()[index]
+
+
+@dataclass
+class _Heard:
+    """What the sound gave: its analysis (None if there is none) and why not, if not."""
+
+    analysis: MusicAnalysis | None = None
+    sound_end_s: float = 0.0
+    warnings: list[str] = field(default_factory=list)
+
+
+def _listen(
+    path: str,
+    sound: Future[np.ndarray],
+    settings: IndexSettings,
+    credits: Credits | None,
+    channels: str,
+    cut_times_s: Sequence[float],
+) -> _Heard:
+    """Analyse the sound as soon as it is decoded, while the video still decodes.
+
+    The analysis is imported meanwhile (scipy takes a moment). A sound that cannot
+    be decoded is a warning, or with credits the error.
+    """
+    from clipindex.music import analyse_music
+
     try:
-        return sound.result()
+        samples = sound.result()
     except MediaError as error:
         if credits is not None:
             raise
-        warnings.append(f"the sound could not be decoded, so no musical segments: {error}")
-        return None
+        return _Heard(warnings=[f"the sound could not be decoded, so no musical segments: {error}"])
+    sound_end_s = len(samples) / settings.sample_rate
+    if credits is not None:
+        _check_room_for_tracks(path, sound_end_s, credits, settings.min_segment_s)
+    if not np.any(samples):
+        return _Heard(warnings=["the sound is silent: musical segments were not looked for"])
+    tracks = credits.tracks if credits is not None else []
+    recordings = decode_recordings([track.audio for track in tracks], sr=settings.sample_rate)
+    analysis = analyse_music(
+        samples,
+        settings.sample_rate,
+        n_tracks=len(tracks) if credits is not None else None,
+        references=recordings,
+        cut_times_s=cut_times_s,
+        min_segment_s=settings.min_segment_s,
+        snap_window_s=settings.snap_window_s,
+        channels=1 if channels == "mono" else 2,
+    )
+    return _Heard(analysis, sound_end_s)
 
 
 def _indexed_duration(info: MediaInfo, times_s: list[float], warnings: list[str]) -> float:
@@ -240,7 +295,7 @@ def _cut_entry(cut, times_s: list[float]) -> Cut:
 
 
 @dataclass
-class _Music:
+class _MusicEntries:
     """The musical part of an index."""
 
     segments: list[Segment] = field(default_factory=list)
@@ -250,31 +305,11 @@ class _Music:
     warnings: list[str] = field(default_factory=list)
 
 
-def _music_segments(
-    samples: np.ndarray,
-    settings: IndexSettings,
-    credits: Credits | None,
-    cut_times_s: list[float],
-    duration_s: float,
-    channels: str,
-) -> _Music:
-    """Segments, gaps and the change curve; credited tracks with a reference recording are
-    identified by it (each recording is decoded like the video's sound)."""
+def _music_entries(
+    found: MusicAnalysis, credits: Credits | None, duration_s: float, sound_end_s: float
+) -> _MusicEntries:
+    """The index's segments, gaps and change curve from the analysis, on the video's clock."""
     tracks = credits.tracks if credits is not None else []
-    recordings = decode_recordings([track.audio for track in tracks], sr=settings.sample_rate)
-    from clipindex.music import analyse_music
-
-    found = analyse_music(
-        samples,
-        settings.sample_rate,
-        n_tracks=len(tracks) if credits is not None else None,
-        references=recordings,
-        cut_times_s=cut_times_s,
-        min_segment_s=settings.min_segment_s,
-        snap_window_s=settings.snap_window_s,
-        channels=1 if channels == "mono" else 2,
-    )
-    sound_end_s = len(samples) / settings.sample_rate
 
     def clamp(time_s: float) -> float:
         """A time of the sound on the video's clock: the sound's end is the video's."""
@@ -324,7 +359,7 @@ def _music_segments(
         times_s=[round(float(t), 3) for t in found.curve_times_s],
         values=[round(float(v), 4) for v in found.curve],
     )
-    return _Music(segments, gaps, round(found.n_segments_confidence, 3), curve, warnings)
+    return _MusicEntries(segments, gaps, round(found.n_segments_confidence, 3), curve, warnings)
 
 
 def _source(

@@ -132,10 +132,10 @@ def _index_one(
     if thumbnails_dir is not None:
         index_folder = os.path.dirname(output) if output != "-" else "."
         thumbnails = ThumbnailWriter(thumbnails_dir, relative_to=index_folder or ".")
+    info = probe(video)
     with tqdm(
-        total=_expected_frames(probe(video)), unit="frame", disable=not show, leave=False,
-        desc="indexing",
-    ) as bar:  # fmt: skip
+        total=_expected_frames(info), unit="frame", disable=not show, leave=False, desc="indexing"
+    ) as bar:
         index = index_video(
             video,
             credits,
@@ -143,6 +143,7 @@ def _index_one(
             on_frames=bar.update,
             thumbnails=thumbnails,
             credits_sha256=credits_digest(credits_path),
+            info=info,
         )
     write_atomically(output, index.to_json())
     if output != "-":
