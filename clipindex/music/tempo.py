@@ -27,6 +27,8 @@ AGREE = 0.04
 """Relative difference within which two tempo estimates agree."""
 _LAG_STEPS = 4
 """Autocorrelation lags read per frame."""
+_ONSET_ROWS = 8192
+"""Frames whose onset strength is worked out at a time."""
 
 
 def onset_strength(samples: np.ndarray, sr: int) -> tuple[np.ndarray, float]:
@@ -43,11 +45,14 @@ def onset_strength(samples: np.ndarray, sr: int) -> tuple[np.ndarray, float]:
     >>> round(float(np.argmax(onsets) * hop_s), 2)
     1.0
     """
-    power = mel_power(samples, sr, n_fft=2 * ONSET_HOP, hop=ONSET_HOP).astype(np.float64)
+    power = mel_power(samples, sr, n_fft=2 * ONSET_HOP, hop=ONSET_HOP)
     floor = max(float(power.max(initial=0.0)), 1e-20) * 1e-8
-    log = 10 * np.log10(np.maximum(power, floor))
-    rise = np.maximum(np.diff(log, axis=0), 0.0).mean(axis=1)
-    return np.concatenate([np.zeros(min(1, len(log))), rise]), ONSET_HOP / sr
+    rise = np.zeros(len(power))
+    for start in range(0, len(power), _ONSET_ROWS):  # a few rows at a time: flat memory
+        first, stop = max(start - 1, 0), min(start + _ONSET_ROWS, len(power))
+        log = 10 * np.log10(np.maximum(power[first:stop].astype(np.float64), floor))
+        rise[first + 1 : stop] = np.maximum(np.diff(log, axis=0), 0.0).mean(axis=1)
+    return rise, ONSET_HOP / sr
 
 
 def tempo_bpm(onsets: np.ndarray, hop_s: float) -> tuple[float | None, float]:
