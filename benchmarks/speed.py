@@ -1,7 +1,7 @@
 """Speed benchmark: clipindex against ffmpeg decoding the same file, and against PySceneDetect.
 
-Run from the project's root (it takes about half an hour on a 2-core machine; the clips it makes
-are kept in the work folder and reused)::
+Run from the project's root (about an hour on a 2-core machine, most of it on the 20-minute
+clips; the clips it makes are kept in the work folder and reused)::
 
     python benchmarks/speed.py                 # writes benchmarks/SPEED.md
     python benchmarks/speed.py --quick -o -    # a tiny clip, one round, to standard output
