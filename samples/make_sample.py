@@ -43,6 +43,7 @@ import json
 import re
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -639,37 +640,32 @@ def duration_s(video: Path) -> float:
     return int(hours) * 3600 + int(minutes) * 60 + float(secs)
 
 
-def build(out_dir: Path) -> None:
-    """Build the sample and its truth file into ``out_dir``, checking them before moving them."""
-    expected_frames = sum(shot.frames for shot in SHOTS)
-    with tempfile.TemporaryDirectory(prefix="clipindex-sample-") as tmp:
-        work = Path(tmp)
-        wav = work / "soundtrack.wav"
-        video = work / f"{NAME}.mp4"
-        wavfile.write(wav, SAMPLE_RATE, np.round(soundtrack() * 32767).astype(np.int16))
-        encode(video, wav)
-        frames = count_frames(video)
-        if frames != expected_frames:
-            raise SystemExit(
-                f"{video.name} decodes to {frames} frames, the shot list has {expected_frames}"
-            )
-        size = video.stat().st_size
-        if size > MAX_BYTES:
-            raise SystemExit(f"{video.name} is {size} bytes, more than {MAX_BYTES}")
-        truth = work / f"{NAME}.truth.json"
-        truth.write_text(json.dumps(build_truth(), indent=1) + "\n", encoding="utf-8")
-        out_dir.mkdir(parents=True, exist_ok=True)
-        for path in (video, truth):
-            shutil.move(path, out_dir / path.name)
+def move_into_place(video: Path, expected_frames: int, truth: dict, out_dir: Path) -> Path:
+    """Check an encoded sample (frame count, size), write its truth file beside it as
+    ``STEM.truth.json`` and move both into ``out_dir``; print what was made. The video's new path.
+    """
+    frames = count_frames(video)
+    if frames != expected_frames:
+        raise SystemExit(
+            f"{video.name} decodes to {frames} frames, the shot list has {expected_frames}"
+        )
+    size = video.stat().st_size
+    if size > MAX_BYTES:
+        raise SystemExit(f"{video.name} is {size} bytes, more than {MAX_BYTES}")
+    truth_path = video.with_name(f"{video.stem}.truth.json")
+    truth_path.write_text(json.dumps(truth, indent=1) + "\n", encoding="utf-8")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for path in (video, truth_path):
+        shutil.move(path, out_dir / path.name)
     video = out_dir / video.name
     digest = hashlib.sha256(video.read_bytes()).hexdigest()
     print(f"{video}: {size} bytes, {frames} frames, {duration_s(video):.3f} s, sha256 {digest}")
-    print(f"{out_dir / truth.name}: hand-over at {frame_time(handover_frame())} s")
+    return video
 
 
-def main() -> None:
-    """Command line: ``python samples/make_sample.py [--out DIR]``."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def run_command_line(build: Callable[[Path], None], description: str) -> None:
+    """``--out DIR`` (default: the samples/ directory), then ``build(DIR)``."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument(
         "--out",
         type=Path,
@@ -677,6 +673,23 @@ def main() -> None:
         help="directory to write into (default: the samples/ directory)",
     )
     build(parser.parse_args().out)
+
+
+def build(out_dir: Path) -> None:
+    """Build the sample and its truth file into ``out_dir``, checking them before moving them."""
+    with tempfile.TemporaryDirectory(prefix="clipindex-sample-") as tmp:
+        work = Path(tmp)
+        wav = work / "soundtrack.wav"
+        video = work / f"{NAME}.mp4"
+        wavfile.write(wav, SAMPLE_RATE, np.round(soundtrack() * 32767).astype(np.int16))
+        encode(video, wav)
+        move_into_place(video, sum(shot.frames for shot in SHOTS), build_truth(), out_dir)
+    print(f"{out_dir / NAME}.truth.json: hand-over at {frame_time(handover_frame())} s")
+
+
+def main() -> None:
+    """Command line: ``python samples/make_sample.py [--out DIR]``."""
+    run_command_line(build, __doc__.splitlines()[0])
 
 
 if __name__ == "__main__":

@@ -28,10 +28,6 @@ is byte-identical from run to run with the same ffmpeg binary.
 
 from __future__ import annotations
 
-import argparse
-import hashlib
-import json
-import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,20 +35,20 @@ from pathlib import Path
 from make_sample import (
     FPS,
     HEIGHT,
-    MAX_BYTES,
     PANORAMA_WIDTH,
     SIZE,
     WIDTH,
     Pan,
     bars,
     cells,
-    count_frames,
     fractal,
     frame_time,
     grain,
     life,
+    move_into_place,
     panorama,
     pattern,
+    run_command_line,
     sky,
     snowy,
     span,
@@ -251,37 +247,14 @@ def encode(video: Path, shots: tuple[Shot, ...] = SHOTS) -> None:
 def build(out_dir: Path) -> None:
     """Build the sample and its truth file into ``out_dir``, checking them before moving them."""
     with tempfile.TemporaryDirectory(prefix="clipindex-sample-") as tmp:
-        work = Path(tmp)
-        video = work / f"{NAME}.mp4"
+        video = Path(tmp) / f"{NAME}.mp4"
         encode(video)
-        frames = count_frames(video)
-        if frames != n_frames():
-            raise SystemExit(
-                f"{video.name} decodes to {frames} frames, the shot list has {n_frames()}"
-            )
-        size = video.stat().st_size
-        if size > MAX_BYTES:
-            raise SystemExit(f"{video.name} is {size} bytes, more than {MAX_BYTES}")
-        truth = work / f"{NAME}.truth.json"
-        truth.write_text(json.dumps(build_truth(), indent=1) + "\n", encoding="utf-8")
-        out_dir.mkdir(parents=True, exist_ok=True)
-        for path in (video, truth):
-            shutil.move(path, out_dir / path.name)
-    video = out_dir / video.name
-    digest = hashlib.sha256(video.read_bytes()).hexdigest()
-    print(f"{video}: {size} bytes, {frames} frames, sha256 {digest}")
+        move_into_place(video, n_frames(), build_truth(), out_dir)
 
 
 def main() -> None:
     """Command line: ``python samples/make_transitions.py [--out DIR]``."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--out",
-        type=Path,
-        default=Path(__file__).resolve().parent,
-        help="directory to write into (default: the samples/ directory)",
-    )
-    build(parser.parse_args().out)
+    run_command_line(build, __doc__.splitlines()[0])
 
 
 if __name__ == "__main__":
