@@ -31,6 +31,18 @@ def _chapter_options(command: Callable[..., Any]) -> Callable[..., Any]:
     )(command)
 
 
+def _output_option(what: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``-o/--output``: where to write ``what``, standard output ('-') by default."""
+    return click.option(
+        "-o",
+        "--output",
+        default="-",
+        show_default=True,
+        type=click.Path(path_type=str),
+        help=f"Where to write {what} ('-' for standard output).",
+    )
+
+
 def _chapters(index_path: str, template: str, min_chapters: int):
     """The index at ``index_path`` and its chapter list."""
     from clipindex.index import load_index
@@ -51,14 +63,7 @@ def _chapters(index_path: str, template: str, min_chapters: int):
     help="youtube: description lines; webvtt: a chapters track; ffmetadata: for ffmpeg; "
     "podcast: Podcasting 2.0 JSON; jsonld: schema.org VideoObject with clips; csv: a spreadsheet.",
 )
-@click.option(
-    "-o",
-    "--output",
-    default="-",
-    show_default=True,
-    type=click.Path(path_type=str),
-    help="Where to write the chapters ('-' for standard output).",
-)
+@_output_option("the chapters")
 @click.option(
     "--url",
     help="The video's address (or its page's), for the clip links of jsonld: each gets "
@@ -142,14 +147,7 @@ def mux_command(video: str, index_path: str, output: str, template: str, min_cha
     help="The post's address, for the JSON-LD clip links (default: the video's address).",
 )
 @click.option("--fragment", is_flag=True, help="Write only the piece to paste into a post.")
-@click.option(
-    "-o",
-    "--output",
-    default="-",
-    show_default=True,
-    type=click.Path(path_type=str),
-    help="Where to write the HTML ('-' for standard output).",
-)
+@_output_option("the HTML")
 @_chapter_options
 def embed_command(
     index_path: str,
@@ -197,14 +195,7 @@ def embed_command(
 
 @cli.command("report")
 @click.argument("index_path", metavar="INDEX", type=click.Path(path_type=str))
-@click.option(
-    "-o",
-    "--output",
-    default="-",
-    show_default=True,
-    type=click.Path(path_type=str),
-    help="Where to write the HTML page ('-' for standard output).",
-)
+@_output_option("the HTML page")
 def report_command(index_path: str, output: str) -> None:
     """Write one self-contained HTML page showing INDEX: a timeline of the music, the sound, the
     cuts and the shots, a picture of every shot, and the credits.
