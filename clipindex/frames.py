@@ -76,7 +76,7 @@ def frame_size(info: MediaInfo, width: int = DETECT_WIDTH) -> tuple[int, int]:
     Rotation metadata is applied by ffmpeg, so a portrait phone clip is decoded upright.
     """
     if info.video is None:
-        raise MediaError(f"{info.path}: no video stream")
+        raise MediaError(f"{info.path}: no video stream (is it an audio file?)")
     src_w, src_h = info.video.width, info.video.height
     if round(info.video.rotation_deg) % 180 == 90:
         src_w, src_h = src_h, src_w
@@ -119,9 +119,10 @@ class FrameStream:
         return ffmpeg.compile_args(stream, loglevel="info") + ["-nostats"]
 
     def __enter__(self) -> FrameStream:
-        self._process = ffmpeg.start(self._args())
-        self._stderr_thread = threading.Thread(target=self._read_stderr, daemon=True)
-        self._stderr_thread.start()
+        if self._process is None:  # not already decoding
+            self._process = ffmpeg.start(self._args())
+            self._stderr_thread = threading.Thread(target=self._read_stderr, daemon=True)
+            self._stderr_thread.start()
         return self
 
     def __exit__(self, *exc_info: object) -> None:

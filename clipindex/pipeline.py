@@ -23,7 +23,7 @@ from clipindex.credits import Credits
 from clipindex.cuts import CutDetector, CutParameters, shots_from_cuts
 from clipindex.errors import CreditsError, MediaError
 from clipindex.files import sha256_of
-from clipindex.frames import DETECT_WIDTH, FrameStream, describe_damage
+from clipindex.frames import DETECT_WIDTH, FrameStream, describe_damage, frame_size
 from clipindex.index import (
     AudioStream,
     Codecs,
@@ -65,6 +65,7 @@ def index_video(
     thumbnails: ThumbnailWriter | None = None,
     credits_sha256: str | None = None,
     info: MediaInfo | None = None,
+    frames: FrameStream | None = None,
 ) -> Index:
     """Index the video at ``path``: its cuts, shots and musical segments, linked to ``credits``.
 
@@ -76,7 +77,9 @@ def index_video(
     ``thumbnails`` writes a small JPEG of each shot from the frames decoded for cut detection.
     ``on_frames(n)`` is told of every ``n`` frames decoded, for a progress bar. ``credits_sha256``
     (of the credits file) is recorded with the settings, so an index can tell whether it is up to
-    date. ``info`` is the video's :func:`~clipindex.probe.probe`, if the caller already has it.
+    date. ``info`` is the video's :func:`~clipindex.probe.probe`, if the caller already has it;
+    ``frames``, its :class:`~clipindex.frames.FrameStream` at ``settings.detect_width``, already
+    decoding (the CLI starts the decoder before loading the rest of clipindex).
 
     >>> index = index_video("samples/training-montage.mp4", load_credits(...))  # doctest: +SKIP
     >>> [segment.track.title for segment in index.segments]                    # doctest: +SKIP
@@ -85,8 +88,7 @@ def index_video(
     settings = settings or IndexSettings()
     path = os.fspath(path)
     info = info if info is not None else probe(path)
-    if info.video is None:
-        raise MediaError(f"{path}: no video stream (is it an audio file?)")
+    frame_size(info, settings.detect_width)  # refuses a file without a picture, before starting
     audio_stream = _choose_audio_stream(info, settings.audio_stream)
     warnings: list[str] = []
     if audio_stream is None:
@@ -116,7 +118,7 @@ def index_video(
                 heard = workers.submit(
                     _listen, info.path, sound, settings, credits, channels, _CutTimes(cut_times)
                 )
-            detector, damage = _detect_cuts(info, settings, on_frames, thumbnails)
+            detector, damage = _detect_cuts(info, settings, on_frames, thumbnails, frames)
             found = detector.finish()
             cut_times.set_result([cut.time_s for cut in found])
             sha256 = checksum.result()
@@ -188,9 +190,13 @@ def _detect_cuts(
     settings: IndexSettings,
     on_frames: Callable[[int], None] | None,
     thumbnails: ThumbnailWriter | None = None,
+    started: FrameStream | None = None,
 ) -> tuple[CutDetector, list[str]]:
     detector = CutDetector(settings.cuts, fps=info.video.nominal_fps or 25.0)
-    with FrameStream(info, settings.detect_width) as frames:
+    frames = started if started is not None else FrameStream(info, settings.detect_width)
+    if frames.size != frame_size(info, settings.detect_width):
+        raise ValueError(f"frames decoded at {frames.size}, not {settings.detect_width} px wide")
+    with frames:
         for frame in frames:
             detector.process(frame)
             if thumbnails is not None:

@@ -87,3 +87,35 @@ def test_help_says_what_each_command_does_with_an_example(command):
     code, out, _ = _run(*command, "--help")
     assert code == 0
     assert "Example" in out and "clipindex" in out
+
+
+def test_index_command_gives_the_same_index_as_the_library(sample_json, sample_index):
+    """The command starts decoding before loading the detector: the index must not change."""
+    from_command = json.loads(sample_json.read_text())
+    from_library = json.loads(sample_index.to_json())
+    for part in ("source", "cuts", "shots", "segments", "gaps", "warnings"):
+        assert from_command[part] == from_library[part], part
+
+
+def test_commands_load_only_what_they_need():
+    """``clipindex index`` starts ffmpeg before OpenCV, PySceneDetect and pydantic load."""
+    loaded = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, clipindex.cli, clipindex.cli.index; "
+            "print(*(m for m in ('cv2', 'scenedetect', 'pydantic', 'scipy') if m in sys.modules))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert loaded.stdout.strip() == ""
+
+
+def test_every_command_is_registered_under_its_module():
+    from clipindex.cli import app, check, index, outputs  # noqa: F401  (they add the commands)
+
+    assert sorted(app.cli.commands) == sorted(app._COMMAND_MODULES)
+    for name, command in app.cli.commands.items():
+        assert command.callback.__module__ == app._COMMAND_MODULES[name]

@@ -6,6 +6,7 @@ with --verbose for the traceback), 130 interrupted.
 
 from __future__ import annotations
 
+import importlib
 import sys
 
 import click
@@ -20,8 +21,33 @@ from clipindex.errors import (
 
 _VERBOSE_FLAGS = ("--verbose", "-v")
 
+_COMMAND_MODULES = {
+    "chapters": "clipindex.cli.outputs",
+    "check": "clipindex.cli.check",
+    "embed": "clipindex.cli.outputs",
+    "index": "clipindex.cli.index",
+    "mux": "clipindex.cli.outputs",
+    "report": "clipindex.cli.outputs",
+    "schema": "clipindex.cli.check",
+}
+"""Which module adds each command. A command's module is imported only when it is needed, so
+``clipindex index`` starts decoding before the output writers (and pydantic) have loaded."""
+
+
+class _CommandsOnDemand(click.Group):
+    """A command group that imports a command's module when the command is looked up."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(_COMMAND_MODULES)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in _COMMAND_MODULES:
+            importlib.import_module(_COMMAND_MODULES[cmd_name])  # its decorators add it
+        return super().get_command(ctx, cmd_name)
+
 
 @click.group(
+    cls=_CommandsOnDemand,
     context_settings={"help_option_names": ["-h", "--help"]},
     epilog="Example: clipindex index samples/training-montage.mp4 "
     "--credits samples/rocky-iv-training.credits.toml -o montage.json",

@@ -6,7 +6,6 @@ import os
 import sys
 
 import click
-from tqdm import tqdm
 
 from clipindex.cli.app import cli
 from clipindex.errors import EXIT_BAD_INPUT
@@ -96,18 +95,26 @@ def index_command(
           --credits samples/rocky-iv-training.credits.toml -o montage.json
       clipindex index archive/ --jobs 2
     """
-    from clipindex.pipeline import IndexSettings
-
-    settings = IndexSettings(audio_stream=audio_stream, min_segment_s=min_segment_s)
     show = sys.stderr.isatty() if progress is None else progress
     if len(videos) == 1 and not os.path.isdir(videos[0]):
-        _index_one(videos[0], credits_path, output or "-", settings, thumbnails_dir, show)
+        _index_one(
+            videos[0],
+            credits_path,
+            output or "-",
+            audio_stream,
+            min_segment_s,
+            thumbnails_dir,
+            show,
+        )
     else:
         if credits_path is not None:
             raise click.UsageError(
                 "--credits names one video's credits; with several videos, put "
                 "STEM.credits.toml beside each video"
             )
+        from clipindex.pipeline import IndexSettings
+
+        settings = IndexSettings(audio_stream=audio_stream, min_segment_s=min_segment_s)
         _index_many(list(videos), output, settings, thumbnails_dir, jobs, force, show)
 
 
@@ -115,36 +122,50 @@ def _index_one(
     video: str,
     credits_path: str | None,
     output: str,
-    settings: object,
+    audio_stream: int | None,
+    min_segment_s: float,
     thumbnails_dir: str | None,
     show: bool,
 ) -> None:
-    from clipindex.batch import credits_digest
-    from clipindex.credits import load_credits
     from clipindex.files import check_output_path, write_atomically
-    from clipindex.outputs.thumbnails import ThumbnailWriter
-    from clipindex.pipeline import index_video
+    from clipindex.frames import FrameStream
     from clipindex.probe import probe
 
     check_output_path(output, [video] + ([credits_path] if credits_path else []))
-    credits = load_credits(credits_path) if credits_path else None
-    thumbnails = None
-    if thumbnails_dir is not None:
-        index_folder = os.path.dirname(output) if output != "-" else "."
-        thumbnails = ThumbnailWriter(thumbnails_dir, relative_to=index_folder or ".")
     info = probe(video)
-    with tqdm(
-        total=_expected_frames(info), unit="frame", disable=not show, leave=False, desc="indexing"
-    ) as bar:
-        index = index_video(
-            video,
-            credits,
-            settings,
-            on_frames=bar.update,
-            thumbnails=thumbnails,
-            credits_sha256=credits_digest(credits_path),
-            info=info,
-        )
+    # Decoding starts now; loading the rest of clipindex (OpenCV, PySceneDetect, pydantic)
+    # takes a few tenths of a second, spent while ffmpeg decodes the first frames.
+    with FrameStream(info) as frames:
+        from tqdm import tqdm
+
+        from clipindex.batch import credits_digest
+        from clipindex.credits import load_credits
+        from clipindex.outputs.thumbnails import ThumbnailWriter
+        from clipindex.pipeline import IndexSettings, index_video
+
+        settings = IndexSettings(audio_stream=audio_stream, min_segment_s=min_segment_s)
+        credits = load_credits(credits_path) if credits_path else None
+        thumbnails = None
+        if thumbnails_dir is not None:
+            index_folder = os.path.dirname(output) if output != "-" else "."
+            thumbnails = ThumbnailWriter(thumbnails_dir, relative_to=index_folder or ".")
+        with tqdm(
+            total=_expected_frames(info),
+            unit="frame",
+            disable=not show,
+            leave=False,
+            desc="indexing",
+        ) as bar:
+            index = index_video(
+                video,
+                credits,
+                settings,
+                on_frames=bar.update,
+                thumbnails=thumbnails,
+                credits_sha256=credits_digest(credits_path),
+                info=info,
+                frames=frames,
+            )
     write_atomically(output, index.to_json())
     if output != "-":
         titles = ", ".join(
@@ -168,6 +189,8 @@ def _index_many(
     force: bool,
     show: bool,
 ) -> None:
+    from tqdm import tqdm
+
     from clipindex.batch import credits_digest, is_up_to_date, plan, run_jobs
     from clipindex.errors import ClipindexError
     from clipindex.pipeline import index_parameters
