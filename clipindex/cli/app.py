@@ -7,6 +7,7 @@ with --verbose for the traceback), 130 interrupted.
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 
 import click
@@ -65,6 +66,10 @@ def main(argv: list[str] | None = None) -> int:
     """Run the CLI; turn user errors into one line and an exit code, never a traceback."""
     args = sys.argv[1:] if argv is None else argv
     verbose = any(flag in args for flag in _VERBOSE_FLAGS)
+    # ffmpeg's decoder keeps every core busy; NumPy's BLAS threads would only compete with it,
+    # and spin on a core for a while after each matrix product. Takes effect if NumPy is not
+    # loaded yet (as when run as a command).
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     try:
         cli.main(args=args, prog_name="clipindex", standalone_mode=False)
     except click.exceptions.Abort:
