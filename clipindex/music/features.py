@@ -203,11 +203,10 @@ def _frames(samples: np.ndarray, start: int, stop: int, n_fft: int, hop: int) ->
 
 
 def _power_spectra(frames: np.ndarray) -> np.ndarray:
-    """Power spectrum of each row, in the rows' precision: the squared magnitudes of
-    ``scipy.fft.rfft(frames)``.
+    """Power spectrum of each row: the squared magnitudes of ``scipy.fft.rfft(frames)``.
 
-    NumPy keeps float32 rows in float32 only when it scales the transform (here by 1 / n, undone
-    exactly as n is a power of two); unscaled, it works in float64, four times slower.
+    NumPy 2 keeps float32 rows in float32 only when it scales the transform (here by 1 / n,
+    undone exactly as n is a power of two); unscaled, it works in float64, four times slower.
     """
     spectrum = np.fft.rfft(frames, axis=-1, norm="forward")
     spectrum *= frames.shape[-1]
