@@ -254,12 +254,14 @@ def _squared_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Squared Euclidean distance from every row of ``a`` to every row of ``b`` (len(a), len(b)),
     as ``scipy.spatial.distance.cdist(a, b, "sqeuclidean")`` to 1e-9 relative.
 
-    Expanded as |a|² + |b|² - 2 a·b, one matrix product; distances under 1e-4 of the largest
-    squared length, which the expansion would round off, are summed directly (equal rows: 0).
+    Expanded as |a|² + |b|² - 2 a·b, the products by ``einsum``: with ``@``, BLAS's threads spend
+    more CPU time spinning than they save on products this small and many. Distances under 1e-4
+    of the largest squared length, which the expansion would round off, are summed directly
+    (equal rows: 0).
     """
     a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
     a_sq, b_sq = np.einsum("ij,ij->i", a, a), np.einsum("ij,ij->i", b, b)
-    d2 = a @ b.T
+    d2 = np.einsum("ik,kj->ij", a, np.ascontiguousarray(b.T))
     d2 *= -2.0
     d2 += a_sq[:, None]
     d2 += b_sq
