@@ -241,8 +241,8 @@ def _listen(
 ) -> _Heard:
     """Analyse the sound as soon as it is decoded, while the video still decodes.
 
-    The analysis is imported meanwhile (scipy takes a moment). A sound that cannot
-    be decoded is a warning, or with credits the error.
+    The analysis is imported meanwhile. A sound that cannot be decoded is a warning, or with
+    credits the error.
     """
     from clipindex.music import analyse_music
 

@@ -32,10 +32,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.fft
-import scipy.ndimage
 
-from clipindex.music.features import FrameFeatures, frame_features
+from clipindex.music.features import FrameFeatures, fast_fft_length, frame_features
 
 MATCH_FRAMES = 4
 """Analysis frames (46 ms) averaged into one matching frame (0.19 s)."""
@@ -285,10 +283,10 @@ def _phat_lag(
         return lag_s, False
     piece = np.asarray(samples[a:b], np.float64)
     ref_piece = _slice(reference.samples, ref_a, b - a + 2 * pad).astype(np.float64)
-    size = scipy.fft.next_fast_len(len(ref_piece) + len(piece))
-    cross = scipy.fft.rfft(ref_piece, size) * np.conj(scipy.fft.rfft(piece, size))
+    size = fast_fft_length(len(ref_piece) + len(piece))
+    cross = np.fft.rfft(ref_piece, size) * np.conj(np.fft.rfft(piece, size))
     cross /= np.maximum(np.abs(cross), 1e-12)
-    corr = scipy.fft.irfft(cross, size)[: 2 * pad + 1]
+    corr = np.fft.irfft(cross, size)[: 2 * pad + 1]
     peak = int(np.argmax(corr))
     shift = 0.0
     if 0 < peak < len(corr) - 1:  # parabolic interpolation: the lag to a fraction of a sample
@@ -337,7 +335,7 @@ def fit_edges(
         if side is None:
             edges.append(None)
             continue
-        gain = scipy.ndimage.median_filter(gains[used], size=_GAIN_MEDIAN, mode="nearest")
+        gain = _running_median(gains[used], _GAIN_MEDIAN)
         used += 1
         full = np.median(gain[:plateau] if fading_out else gain[-plateau:])
         level = gain / max(full, 1e-9)
@@ -511,7 +509,15 @@ def _stft(samples: np.ndarray, sr: int) -> np.ndarray:
     frames = np.lib.stride_tricks.sliding_window_view(padded, _GAIN_FFT)[::GAIN_HOP]
     window = np.hanning(_GAIN_FFT + 1)[:-1]
     bins = _gain_bins(sr)
-    return scipy.fft.rfft(frames * window, axis=1)[:, bins.start : bins.stop]
+    return np.fft.rfft(frames * window, axis=1)[:, bins.start : bins.stop]
+
+
+def _running_median(values: np.ndarray, width: int) -> np.ndarray:
+    """Median of each value and its neighbours, ``width`` (odd) values centred on it, the end
+    values repeated past the ends: ``scipy.ndimage.median_filter(values, width, mode="nearest")``.
+    """
+    padded = np.pad(values, width // 2, mode="edge")
+    return np.median(np.lib.stride_tricks.sliding_window_view(padded, width), axis=1)
 
 
 def _fit_fade_out(level: np.ndarray, hop_s: float, max_fade_s: float) -> tuple[int, int]:

@@ -19,7 +19,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-import scipy.spatial.distance
 
 from clipindex.music.features import (
     BLOCK_S,
@@ -246,9 +245,29 @@ def _refine(
 
 def _nearest(frames: np.ndarray, song: np.ndarray) -> np.ndarray:
     """Mean squared distance of each frame to its ``_NEIGHBOURS`` nearest frames of ``song``."""
-    dist = scipy.spatial.distance.cdist(frames, song, "sqeuclidean")
+    dist = _squared_distances(frames, song)
     k = min(_NEIGHBOURS, song.shape[0])
     return np.partition(dist, k - 1, axis=1)[:, :k].mean(axis=1)
+
+
+def _squared_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Squared Euclidean distance from every row of ``a`` to every row of ``b`` (len(a), len(b)),
+    as ``scipy.spatial.distance.cdist(a, b, "sqeuclidean")`` to 1e-9 relative.
+
+    Expanded as |a|² + |b|² - 2 a·b, the products by ``einsum``: with ``@``, BLAS's threads spend
+    more CPU time spinning than they save on products this small and many. Distances under 1e-4
+    of the largest squared length, which the expansion would round off, are summed directly
+    (equal rows: 0).
+    """
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    a_sq, b_sq = np.einsum("ij,ij->i", a, a), np.einsum("ij,ij->i", b, b)
+    d2 = np.einsum("ik,kj->ij", a, np.ascontiguousarray(b.T))
+    d2 *= -2.0
+    d2 += a_sq[:, None]
+    d2 += b_sq
+    i, j = np.nonzero(d2 < 1e-4 * (a_sq.max(initial=0.0) + b_sq.max(initial=0.0)))
+    d2[i, j] = np.sum((a[i] - b[j]) ** 2, axis=1)
+    return d2
 
 
 def snap_to_cut(
@@ -483,7 +502,7 @@ def _cost(blocks: np.ndarray, gamma: float, edges: list[int]) -> float:
     total = 0.0
     for a, b in zip(edges, edges[1:], strict=False):
         part = blocks[a:b]
-        dist = scipy.spatial.distance.squareform(scipy.spatial.distance.pdist(part, "sqeuclidean"))
+        dist = _squared_distances(part, part)
         total += len(part) - np.exp(-gamma * dist).sum() / len(part)
     return total
 
@@ -491,7 +510,8 @@ def _cost(blocks: np.ndarray, gamma: float, edges: list[int]) -> float:
 def _median_gamma(points: np.ndarray) -> float:
     """RBF ``gamma``: one over the median squared distance between points (at most 2000 used)."""
     sample = points[:: max(1, math.ceil(len(points) / 2000))]
-    distances = scipy.spatial.distance.pdist(sample, "sqeuclidean")
+    d2 = _squared_distances(sample, sample)
+    distances = d2[np.triu(np.ones_like(d2, dtype=bool), 1)]
     median = float(np.median(distances)) if distances.size else 0.0
     return 1.0 / median if median > 0 else 1.0
 
@@ -520,7 +540,7 @@ def _segment(blocks: np.ndarray, gamma: float, min_blocks: int, k_max: int) -> d
     path = np.zeros((n + 1, n_breaks + 1), dtype=int)  # where the last part then starts
     need = min_blocks * np.arange(1, n_breaks + 1)  # k breaks before s need s >= k * min_blocks
     for t in range(1, n + 1):
-        d2 = scipy.spatial.distance.cdist(blocks[:t], blocks[t - 1 : t], "sqeuclidean")[:, 0]
+        d2 = _squared_distances(blocks[:t], blocks[t - 1 : t])[:, 0]
         kernel = np.exp(-np.clip(gamma * d2, 0.01, 100.0))
         running = np.cumsum(kernel[::-1])[::-1]
         pair_sums[:t] += 2 * running - diagonal
@@ -577,7 +597,7 @@ def repetition_ratio(
     ratios = []
     for own, other in (sides, sides[::-1]):
         frames, when = standardised[own], times[own]
-        near_self = scipy.spatial.distance.cdist(frames, frames, "sqeuclidean")
+        near_self = _squared_distances(frames, frames)
         near_self[np.abs(when[:, None] - when[None, :]) < _REPEAT_GAP_S] = np.inf
         k = min(_NEIGHBOURS, max(1, len(own) - 1))
         within = np.sort(near_self, axis=1)[:, :k].mean(axis=1)

@@ -11,9 +11,8 @@ agrees everywhere; a rubato passage or a beat heard at half speed in places does
 from __future__ import annotations
 
 import numpy as np
-import scipy.fft
 
-from clipindex.music.features import mel_power
+from clipindex.music.features import fast_fft_length, mel_power
 
 ONSET_HOP = 256
 """Samples between onset-strength frames (11.6 ms at 22050 Hz)."""
@@ -72,12 +71,12 @@ def tempo_bpm(onsets: np.ndarray, hop_s: float) -> tuple[float | None, float]:
     # The autocorrelation is read between frames too (band-limited interpolation, by padding
     # the power spectrum), so a beat period that falls between two frames is not under-rated
     # against its double, which may fall on a frame.
-    size = scipy.fft.next_fast_len(2 * len(onsets))
-    spectrum = scipy.fft.rfft(onsets, size)
+    size = fast_fft_length(2 * len(onsets))
+    spectrum = np.fft.rfft(onsets, size)
     step_s = hop_s / _LAG_STEPS
     longest = int(round(60.0 / MIN_BPM / step_s))
     shortest = max(1, int(round(60.0 / MAX_BPM / step_s)))
-    acf = scipy.fft.irfft(np.abs(spectrum) ** 2, size * _LAG_STEPS)[: longest + 2]
+    acf = np.fft.irfft(np.abs(spectrum) ** 2, size * _LAG_STEPS)[: longest + 2]
     if acf[0] <= 0:
         return None, 0.0
     lags = np.arange(len(acf), dtype=np.float64)
