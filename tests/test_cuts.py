@@ -7,7 +7,7 @@ import cv2
 import numpy as np
 import pytest
 
-from clipindex.cuts import CutDetector
+from clipindex.cuts import CutDetector, features
 from clipindex.frames import Frame, FrameStream
 from clipindex.probe import probe
 from conftest import SAMPLES, shared, truth
@@ -119,6 +119,22 @@ def test_scores_are_content_detectors():
         detector.process(Frame(index, index / FPS, image))
     expected = [stats.get_metrics(i, ["content_val"])[0] or 0.0 for i in range(len(images))]
     assert list(detector.scores) == pytest.approx(expected, abs=1e-6)
+
+
+def _sample_frames(every):
+    """Every ``every``-th frame of the bundled sample, as decoded for cut detection."""
+    with FrameStream(probe(SAMPLES / "training-montage.mp4")) as frames:
+        return [frame.image for frame in frames if frame.index % every == 0]
+
+
+def test_luma_histogram_is_histogram_detectors():
+    from scenedetect.detectors import HistogramDetector
+
+    images = _sample_frames(every=25) + _still(3, 2) + [np.full((90, 160, 3), 255, np.uint8)]
+    images.append(RNG.integers(0, 256, size=(107, 190, 3), dtype=np.uint8))  # odd size, all tones
+    for image in images:
+        expected = HistogramDetector.calculate_histogram(image, bins=features.HISTOGRAM_BINS)
+        assert np.array_equal(features.luma_histogram(image), expected)
 
 
 def test_cross_dissolve_is_one_dissolve_with_its_span():
