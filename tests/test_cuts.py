@@ -137,6 +137,27 @@ def test_luma_histogram_is_histogram_detectors():
         assert np.array_equal(features.luma_histogram(image), expected)
 
 
+def test_recent_distances_are_mean_absolute_differences_of_the_signatures():
+    images = _sample_frames(every=5)[:50] + _still(4, 3) + [np.zeros((144, 256, 3), np.uint8)]
+    recent = features.RecentSignatures(depth=40, max_lag=30)
+    signatures = []
+    for n, image in enumerate(images):
+        back = recent.add(image)
+        signatures.append(features.signature(image).astype(np.float32))
+        expected = [
+            np.abs(signatures[n] - signatures[n - lag]).mean() if lag <= n else np.inf
+            for lag in range(31)
+        ]
+        assert back.dtype == np.float32 and back.tolist() == expected  # exactly NumPy's
+    newest = len(images) - 1
+    frames, lags = np.array([newest - 3, newest - 9]), np.array([30, 1])
+    assert np.array_equal(recent.signatures(frames), np.array(signatures)[frames])
+    assert recent.distances(frames, lags).tolist() == [
+        np.abs(signatures[f] - signatures[f - lag]).mean()
+        for f, lag in zip(frames, lags, strict=True)
+    ]
+
+
 def test_cross_dissolve_is_one_dissolve_with_its_span():
     a, b = _still(1, 40), _still(2, 40)
     mixes = [_mix(a[19 + k], b[k], k / 12) for k in range(1, 12)]  # frames 20 to 30

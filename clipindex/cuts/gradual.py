@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from clipindex.cuts.features import distance
+from clipindex.cuts.features import RecentSignatures
 
 _QUARTERS = np.array([0.25, 0.5, 0.75])
 """Where inside a window the frames are tested for being a mix of its ends."""
@@ -121,13 +121,38 @@ def window_offsets(max_frames: int) -> np.ndarray:
     return np.column_stack([first + halves, first, inner, last])
 
 
-def blend_windows(
-    ring: np.ndarray, newest: int, offsets: np.ndarray, test: BlendTest
-) -> list[tuple[int, int, float]]:
-    """The windows ending ``offsets[:, -1]`` frames before ``newest`` that look like a dissolve.
+@dataclass(frozen=True)
+class Windows:
+    """The windows tested for a dissolve as each frame arrives, up to ``max_frames`` long.
 
-    ``ring[f % len(ring)]`` holds the signature of frame ``f``. A window from frame ``a`` (shot
-    A) to frame ``b`` (shot B) passes when:
+    ``offsets`` is :func:`window_offsets`. The first tests read only distances between two of a
+    window's frames, kept by :class:`RecentSignatures`: ``later`` says per distance (rows) and
+    window (columns) how many frames before the newest the later frame of the pair lies, and
+    ``lags`` how far back from it the other lies. Rows: the distance between the two ends, from
+    the first end back over the steady stretch before it, and from the newest frame back over
+    the one after the last end.
+    """
+
+    offsets: np.ndarray
+    later: np.ndarray
+    lags: np.ndarray
+
+    @classmethod
+    def up_to(cls, max_frames: int) -> Windows:
+        offsets = window_offsets(max_frames)
+        before, first, *_, last = offsets.T
+        later = np.array([last, first, np.zeros_like(last)])
+        earlier = np.array([first, before, last])
+        return cls(offsets, later, earlier - later)
+
+
+def blend_windows(
+    recent: RecentSignatures, newest: int, windows: Windows, test: BlendTest
+) -> list[tuple[int, int, float]]:
+    """The ``windows`` ending with ``newest`` that look like a dissolve.
+
+    ``recent`` holds the signatures of the frames up to ``newest``. A window from frame ``a``
+    (shot A) to frame ``b`` (shot B) passes when:
 
     - the two ends differ by ``min_change`` (mean signature difference) over at least
       ``min_coverage`` of the picture (a caption fading in changes only part of it);
@@ -139,38 +164,35 @@ def blend_windows(
     - the frame nearest the half-way mix has at most ``max_contrast`` of the contrast (spatial
       variance) the ends would give it: two mixed pictures wash each other out, motion does not.
 
-    The cheap tests run first, on every window; the rest only on the few windows left. Returns
+    The tests that need only distances between two frames run first, on every window, from the
+    distances ``recent`` already holds; the rest only on the few windows left. Returns
     (a, b, change) for each passing window.
     """
+    offsets, later, lags = windows.offsets, windows.later, windows.lags
     if offsets[-1, 0] > newest:
-        offsets = offsets[offsets[:, 0] <= newest]
-    slots = (newest - offsets) % len(ring)
-    a_sig, b_sig = ring[slots[:, 1]], ring[slots[:, 5]]
-    change = distance(a_sig, b_sig)
-    keep = change >= test.min_change
+        fits = offsets[:, 0] <= newest
+        offsets, later, lags = offsets[fits], later[:, fits], lags[:, fits]
+    change, before, after = recent.distances(newest - later, lags)
+    keep = (change >= test.min_change) & (before + after <= test.max_drift * change)
     if not keep.any():
         return []
-    slots, offsets, a_sig, b_sig, change = (x[keep] for x in (slots, offsets, a_sig, b_sig, change))
-    drift = distance(a_sig, ring[slots[:, 0]]) + distance(ring[newest % len(ring)], b_sig)
+    frames, change = newest - offsets[keep], change[keep]
+    a_sig, b_sig = recent.signatures(frames[:, 1]), recent.signatures(frames[:, 5])
     span = b_sig - a_sig
     cells = np.abs(span).reshape(len(span), -1, 3).mean(axis=2)
-    keep = (drift <= test.max_drift * change) & (
-        (cells >= _CELL_CHANGE).mean(axis=1) >= test.min_coverage
-    )
+    keep = (cells >= _CELL_CHANGE).mean(axis=1) >= test.min_coverage
     if not keep.any():
         return []
-    slots, offsets, a_sig, b_sig, change, span = (
-        x[keep] for x in (slots, offsets, a_sig, b_sig, change, span)
-    )
+    frames, a_sig, b_sig, change, span = (x[keep] for x in (frames, a_sig, b_sig, change, span))
     norm = np.einsum("ij,ij->i", span, span)
-    alpha, residual = _on_line(ring[slots[:, 3:4]], a_sig, span, norm)
+    alpha, residual = _on_line(recent.signatures(frames[:, 3:4]), a_sig, span, norm)
     keep = (np.abs(alpha[:, 0] - 0.5) <= 0.3) & (residual[:, 0] <= test.max_residual)
     if not keep.any():
         return []
-    slots, offsets, a_sig, b_sig, change, span, norm = (
-        x[keep] for x in (slots, offsets, a_sig, b_sig, change, span, norm)
+    frames, a_sig, b_sig, change, span, norm = (
+        x[keep] for x in (frames, a_sig, b_sig, change, span, norm)
     )
-    inner = ring[slots[:, 2:5]]  # windows x (quarter, middle, three quarters) x signature
+    inner = recent.signatures(frames[:, 2:5])  # windows x (quarter, middle, 3 quarters) x signature
     alpha, residual = _on_line(inner, a_sig, span, norm)
     rows = np.arange(len(alpha))
     nearest = np.argmin(np.abs(alpha - 0.5), axis=1)
@@ -182,8 +204,7 @@ def blend_windows(
         & (_contrast(inner[rows, nearest]) <= test.max_contrast * expected)
     )
     return [
-        (newest - int(offsets[i, 1]), newest - int(offsets[i, 5]), float(change[i]))
-        for i in np.flatnonzero(passed)
+        (int(frames[i, 1]), int(frames[i, 5]), float(change[i])) for i in np.flatnonzero(passed)
     ]
 
 
