@@ -60,13 +60,14 @@ def signature(image: np.ndarray) -> np.ndarray:
 
 
 class RecentSignatures:
-    """The signatures of the last ``depth`` frames, and the distance from each to each of the
+    """The signatures of the last ``depth`` frames, and how far each lies from each of the
     ``max_lag`` frames before it.
 
-    The distance is the mean absolute difference of two signatures (0-255 scale). The detector
-    asks for the same pairs of frames again and again as its windows slide along; here each pair
-    is measured once, with all of a frame's others, when the later frame arrives. Back past the
-    first frame, the distance is ``inf``.
+    Two measures: the *distance*, the mean absolute difference of two signatures (0-255 scale),
+    and the *square*, the sum of their squared differences (a whole number). The detector asks
+    for the same pairs of frames again and again as its windows slide along; here each pair is
+    measured once, with all of a frame's others, when the later frame arrives. Back past the
+    first frame, both are ``inf``.
     """
 
     def __init__(self, depth: int, max_lag: int):
@@ -81,6 +82,7 @@ class RecentSignatures:
         self._signatures = np.zeros((2 * depth, size), np.uint8)
         # Row: frame number modulo depth; column: frames back (0, the frame itself, to max_lag).
         self._distances = np.zeros((depth, max_lag + 1), np.float32)
+        self._squares = np.zeros((depth, max_lag + 1))
 
     def add(self, image: np.ndarray) -> np.ndarray:
         """Add the next frame; returns its distances back 0 to ``max_lag`` frames."""
@@ -93,7 +95,8 @@ class RecentSignatures:
         distances = self._distances[row]
         # Sums of whole numbers: the float32 mean is exactly NumPy's of the float32 differences.
         distances[1:] = sums.astype(np.float32) / np.float32(newest.size)
-        distances[self.frames + 1 :] = np.inf
+        self._squares[row, 1:] = _row_norms(newest, earlier, cv2.NORM_L2SQR)[::-1]
+        distances[self.frames + 1 :] = self._squares[row, self.frames + 1 :] = np.inf
         self.frames += 1
         return distances
 
@@ -104,6 +107,10 @@ class RecentSignatures:
     def distances(self, frames: np.ndarray, lags: np.ndarray) -> np.ndarray:
         """The distance from each of recent ``frames`` back ``lags`` frames (pairwise)."""
         return self._distances[frames % self._depth, lags]
+
+    def squares(self, frames: np.ndarray, lags: np.ndarray) -> np.ndarray:
+        """The square from each of recent ``frames`` back ``lags`` frames (pairwise), as float64."""
+        return self._squares[frames % self._depth, lags]
 
 
 def _row_norms(vector: np.ndarray, rows: np.ndarray, norm: int) -> np.ndarray:

@@ -21,6 +21,15 @@ _QUARTERS = np.array([0.25, 0.5, 0.75])
 _CELL_CHANGE = 8.0
 """Change of a signature cell (mean of its colours, 0-255) that counts it as changed."""
 
+_MIDDLE_REACH = 0.3
+"""How far from half-way a window's middle frame may lie on the line between its ends (as a
+fraction of the way from one end to the other)."""
+
+_ROUNDING_MARGIN = 0.05
+"""Slack of the middle-frame test told from squares. The test itself works in float32 on whole
+numbers; its alpha and residual are off by under 0.001 for windows whose ends differ by 20 or
+more (2.4e-7 at most on the test media), so the slack lets through every frame it passes."""
+
 
 @dataclass(frozen=True)
 class Transition:
@@ -125,12 +134,13 @@ def window_offsets(max_frames: int) -> np.ndarray:
 class Windows:
     """The windows tested for a dissolve as each frame arrives, up to ``max_frames`` long.
 
-    ``offsets`` is :func:`window_offsets`. The first tests read only distances between two of a
-    window's frames, kept by :class:`RecentSignatures`: ``later`` says per distance (rows) and
+    ``offsets`` is :func:`window_offsets`. The first tests read only measures between two of a
+    window's frames, kept by :class:`RecentSignatures`: ``later`` says per measure (rows) and
     window (columns) how many frames before the newest the later frame of the pair lies, and
-    ``lags`` how far back from it the other lies. Rows: the distance between the two ends, from
-    the first end back over the steady stretch before it, and from the newest frame back over
-    the one after the last end.
+    ``lags`` how far back from it the other lies. Rows: the distances between the two ends,
+    from the first end back over the steady stretch before it, and from the newest frame back
+    over the one after the last end; then the squares from the middle frame back to the first
+    end, from the last end back to the middle frame, and between the two ends.
     """
 
     offsets: np.ndarray
@@ -140,9 +150,9 @@ class Windows:
     @classmethod
     def up_to(cls, max_frames: int) -> Windows:
         offsets = window_offsets(max_frames)
-        before, first, *_, last = offsets.T
-        later = np.array([last, first, np.zeros_like(last)])
-        earlier = np.array([first, before, last])
+        before, first, _, middle, _, last = offsets.T
+        later = np.array([last, first, np.zeros_like(last), middle, last, last])
+        earlier = np.array([first, before, last, first, middle, first])
         return cls(offsets, later, earlier - later)
 
 
@@ -164,16 +174,21 @@ def blend_windows(
     - the frame nearest the half-way mix has at most ``max_contrast`` of the contrast (spatial
       variance) the ends would give it: two mixed pictures wash each other out, motion does not.
 
-    The tests that need only distances between two frames run first, on every window, from the
-    distances ``recent`` already holds; the rest only on the few windows left. Returns
+    The tests that need only measures between two frames run first, on every window, from the
+    measures ``recent`` already holds; the rest only on the few windows left. Returns
     (a, b, change) for each passing window.
     """
     offsets, later, lags = windows.offsets, windows.later, windows.lags
     if offsets[-1, 0] > newest:
         fits = offsets[:, 0] <= newest
         offsets, later, lags = offsets[fits], later[:, fits], lags[:, fits]
-    change, before, after = recent.distances(newest - later, lags)
-    keep = (change >= test.min_change) & (before + after <= test.max_drift * change)
+    change, before, after = recent.distances(newest - later[:3], lags[:3])
+    to_first, to_last, ends = recent.squares(newest - later[3:], lags[3:])
+    keep = (
+        (change >= test.min_change)
+        & (before + after <= test.max_drift * change)
+        & _may_lie_between(to_first, to_last, ends, test)
+    )
     if not keep.any():
         return []
     frames, change = newest - offsets[keep], change[keep]
@@ -186,7 +201,7 @@ def blend_windows(
     frames, a_sig, b_sig, change, span = (x[keep] for x in (frames, a_sig, b_sig, change, span))
     norm = np.einsum("ij,ij->i", span, span)
     alpha, residual = _on_line(recent.signatures(frames[:, 3:4]), a_sig, span, norm)
-    keep = (np.abs(alpha[:, 0] - 0.5) <= 0.3) & (residual[:, 0] <= test.max_residual)
+    keep = (np.abs(alpha[:, 0] - 0.5) <= _MIDDLE_REACH) & (residual[:, 0] <= test.max_residual)
     if not keep.any():
         return []
     frames, a_sig, b_sig, change, span, norm = (
@@ -206,6 +221,25 @@ def blend_windows(
     return [
         (int(frames[i, 1]), int(frames[i, 5]), float(change[i])) for i in np.flatnonzero(passed)
     ]
+
+
+def _may_lie_between(
+    to_first: np.ndarray, to_last: np.ndarray, ends: np.ndarray, test: BlendTest
+) -> np.ndarray:
+    """Whether a frame may pass the middle-frame test of :func:`blend_windows`, told from its
+    squares (summed squared signature differences) to a window's ends and the ends' square.
+
+    By the law of cosines the frame projects at alpha = (to_first - to_last + ends) / (2 ends)
+    of the way from the first end to the last, so alpha - 1/2 = (to_first - to_last) / (2 ends),
+    and lies off that line by the residual r with 4 ends² r² = 4 to_first ends - (to_first -
+    to_last + ends)². Both conditions are written without dividing, so equal ends need no care;
+    their slack, ``_ROUNDING_MARGIN``, keeps every frame the test itself passes.
+    """
+    reach = _MIDDLE_REACH + _ROUNDING_MARGIN
+    max_residual = test.max_residual + _ROUNDING_MARGIN
+    gap = to_first - to_last  # 2 ends (alpha - 1/2)
+    off_line = 4 * to_first * ends - (gap + ends) ** 2  # 4 ends² r²
+    return (np.abs(gap) <= 2 * reach * ends) & (off_line <= (2 * max_residual * ends) ** 2)
 
 
 def _on_line(
