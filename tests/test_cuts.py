@@ -7,7 +7,7 @@ import cv2
 import numpy as np
 import pytest
 
-from clipindex.cuts import CutDetector
+from clipindex.cuts import CutDetector, features, gradual
 from clipindex.frames import Frame, FrameStream
 from clipindex.probe import probe
 from conftest import SAMPLES, shared, truth
@@ -119,6 +119,75 @@ def test_scores_are_content_detectors():
         detector.process(Frame(index, index / FPS, image))
     expected = [stats.get_metrics(i, ["content_val"])[0] or 0.0 for i in range(len(images))]
     assert list(detector.scores) == pytest.approx(expected, abs=1e-6)
+
+
+def _sample_frames(every):
+    """Every ``every``-th frame of the bundled sample, as decoded for cut detection."""
+    with FrameStream(probe(SAMPLES / "training-montage.mp4")) as frames:
+        return [frame.image for frame in frames if frame.index % every == 0]
+
+
+def test_luma_histogram_is_histogram_detectors():
+    from scenedetect.detectors import HistogramDetector
+
+    images = _sample_frames(every=25) + _still(3, 2) + [np.full((90, 160, 3), 255, np.uint8)]
+    images.append(RNG.integers(0, 256, size=(107, 190, 3), dtype=np.uint8))  # odd size, all tones
+    for image in images:
+        expected = HistogramDetector.calculate_histogram(image, bins=features.HISTOGRAM_BINS)
+        assert np.array_equal(features.luma_histogram(image), expected)
+
+
+def test_recent_distances_are_mean_absolute_differences_of_the_signatures():
+    images = _sample_frames(every=5)[:50] + _still(4, 3) + [np.zeros((144, 256, 3), np.uint8)]
+    recent = features.RecentSignatures(depth=40, max_lag=30)
+    signatures = []
+    for n, image in enumerate(images):
+        back = recent.add(image)
+        signatures.append(features.signature(image).astype(np.float32))
+        expected = [
+            np.abs(signatures[n] - signatures[n - lag]).mean() if lag <= n else np.inf
+            for lag in range(31)
+        ]
+        assert back.dtype == np.float32 and back.tolist() == expected  # exactly NumPy's
+    newest = len(images) - 1
+    frames, lags = np.array([newest - 3, newest - 9]), np.array([30, 1])
+    assert np.array_equal(recent.signatures(frames), np.array(signatures)[frames])
+    assert recent.distances(frames, lags).tolist() == [
+        np.abs(signatures[f] - signatures[f - lag]).mean()
+        for f, lag in zip(frames, lags, strict=True)
+    ]
+
+
+def _squares(x, y):
+    return ((x.astype(np.int64) - y) ** 2).sum(axis=1).astype(np.float64)
+
+
+def test_middle_frame_test_from_squares_lets_through_every_frame_the_test_passes():
+    # Windows of random signatures, their ends 20 to 90 apart, with noisy mixes in the middle.
+    rng = np.random.default_rng(3)
+    count, size = 20000, features.SIGNATURE_SIZE[0] * features.SIGNATURE_SIZE[1] * 3
+    first = rng.integers(0, 256, (count, size))
+    contrast = rng.uniform(0.2, 1, (count, 1))
+    last = np.clip(first + contrast * rng.integers(-255, 256, (count, size)), 0, 255).round()
+    mix = rng.uniform(0.1, 0.9, (count, 1))
+    noise = rng.normal(0, 1, (count, size)) * rng.uniform(0, 40, (count, 1)) * contrast
+    middle = np.clip((1 - mix) * first + mix * last + noise, 0, 255).round()
+    first, middle, last = (x.astype(np.float32) for x in (first, middle, last))
+    test = gradual.BlendTest(20.0, 0.25, 0.9, 0.5, 0.5)
+    span = last - first
+    alpha, residual = gradual._on_line(middle[:, None], first, span, (span * span).sum(axis=1))
+    off_middle, residual = np.abs(alpha[:, 0] - 0.5), residual[:, 0]
+    passes = (off_middle <= 0.3) & (residual <= test.max_residual)
+    may = gradual._may_lie_between(
+        _squares(middle, first), _squares(middle, last), _squares(last, first), test
+    )
+    assert not (passes & ~may).any()
+    at_limits = (np.abs(off_middle - 0.3) < 1e-3) | (np.abs(residual - test.max_residual) < 1e-3)
+    assert (passes & at_limits).sum() > 50
+    beyond = (off_middle > 0.3 + 0.051) | (residual > test.max_residual + 0.051)
+    assert beyond.sum() > count / 10 and not (may & beyond).any()  # the slack is 0.05
+    ends = _squares(last, first)
+    assert not gradual._may_lie_between(np.zeros(count), ends, ends, test).any()  # shot A alone
 
 
 def test_cross_dissolve_is_one_dissolve_with_its_span():

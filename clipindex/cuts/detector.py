@@ -47,7 +47,7 @@ class CutDetector:
     def __init__(self, parameters: CutParameters | None = None, fps: float = 25.0):
         p = self.parameters = parameters or CutParameters()
         self._fps = float(fps)
-        self._offsets = gradual.window_offsets(max(3, round(p.dissolve_max_s * self._fps)))
+        self._tested = gradual.Windows.up_to(max(3, round(p.dissolve_max_s * self._fps)))
         self._test = gradual.BlendTest(
             p.dissolve_min_change,
             p.dissolve_max_residual,
@@ -55,10 +55,9 @@ class CutDetector:
             p.dissolve_max_drift,
             p.dissolve_min_coverage,
         )
-        size = features.SIGNATURE_SIZE[0] * features.SIGNATURE_SIZE[1] * 3
-        depth = max(int(self._offsets[:, 0].max()), p.flash_max_frames + 1) + 1
-        self._ring = np.zeros((depth, size), np.float32)
-        self._lookback = np.arange(2, p.flash_max_frames + 2)
+        max_lag = max(int(self._tested.lags.max()), p.flash_max_frames + 1)
+        depth = max(int(self._tested.offsets[:, 0].max()), max_lag) + 1
+        self._recent = features.RecentSignatures(depth, max_lag)
         self._previous: tuple[np.ndarray, np.ndarray] | None = None
         self.times_s: list[float] = []
         self.scores = array("d")
@@ -85,21 +84,15 @@ class CutDetector:
             change = features.histogram_change(histogram, self._previous[1])
         self._previous = (picture, histogram)
         _, saturation, brightness, _ = cv2.mean(picture)
-        ring = self._ring
-        ring[n % len(ring)] = features.signature(frame.image)
-        back = np.where(
-            self._lookback <= n,
-            features.distance(ring[n % len(ring)], ring[(n - self._lookback) % len(ring)]),
-            np.inf,
-        )
-        self._windows += gradual.blend_windows(ring, n, self._offsets, self._test)
+        back = self._recent.add(frame.image)
+        self._windows += gradual.blend_windows(self._recent, n, self._tested, self._test)
         self.times_s.append(frame.time_s)
         self.scores.append(content)
         self.histogram_changes.append(change)
         self.brightness.append(brightness)
         self.saturation.append(saturation)
         self._luma.append(luma)
-        self._returns.extend(back)
+        self._returns.extend(back[2 : self.parameters.flash_max_frames + 2].tolist())
 
     def finish(self) -> list[Cut]:
         """The cuts found in all frames processed so far, in time order."""
@@ -115,7 +108,7 @@ class CutDetector:
             )
         )
         returns = np.frombuffer(self._returns, dtype=np.float64).reshape(
-            len(content), len(self._lookback)
+            len(content), p.flash_max_frames
         )
         candidates = hard.cut_candidates(content, histogram, brightness, luma, p)
         flashes = hard.flashes(candidates, brightness, saturation, returns, p)

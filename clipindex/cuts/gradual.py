@@ -13,13 +13,22 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from clipindex.cuts.features import distance
+from clipindex.cuts.features import RecentSignatures
 
 _QUARTERS = np.array([0.25, 0.5, 0.75])
 """Where inside a window the frames are tested for being a mix of its ends."""
 
 _CELL_CHANGE = 8.0
 """Change of a signature cell (mean of its colours, 0-255) that counts it as changed."""
+
+_MIDDLE_REACH = 0.3
+"""How far from half-way a window's middle frame may lie on the line between its ends (as a
+fraction of the way from one end to the other)."""
+
+_ROUNDING_MARGIN = 0.05
+"""Slack of the middle-frame test told from squares. The test itself works in float32 on whole
+numbers; its alpha and residual are off by under 0.001 for windows whose ends differ by 20 or
+more (2.4e-7 at most on the test media), so the slack lets through every frame it passes."""
 
 
 @dataclass(frozen=True)
@@ -121,13 +130,39 @@ def window_offsets(max_frames: int) -> np.ndarray:
     return np.column_stack([first + halves, first, inner, last])
 
 
-def blend_windows(
-    ring: np.ndarray, newest: int, offsets: np.ndarray, test: BlendTest
-) -> list[tuple[int, int, float]]:
-    """The windows ending ``offsets[:, -1]`` frames before ``newest`` that look like a dissolve.
+@dataclass(frozen=True)
+class Windows:
+    """The windows tested for a dissolve as each frame arrives, up to ``max_frames`` long.
 
-    ``ring[f % len(ring)]`` holds the signature of frame ``f``. A window from frame ``a`` (shot
-    A) to frame ``b`` (shot B) passes when:
+    ``offsets`` is :func:`window_offsets`. The first tests read only measures between two of a
+    window's frames, kept by :class:`RecentSignatures`: ``later`` says per measure (rows) and
+    window (columns) how many frames before the newest the later frame of the pair lies, and
+    ``lags`` how far back from it the other lies. Rows: the distances between the two ends,
+    from the first end back over the steady stretch before it, and from the newest frame back
+    over the one after the last end; then the squares from the middle frame back to the first
+    end, from the last end back to the middle frame, and between the two ends.
+    """
+
+    offsets: np.ndarray
+    later: np.ndarray
+    lags: np.ndarray
+
+    @classmethod
+    def up_to(cls, max_frames: int) -> Windows:
+        offsets = window_offsets(max_frames)
+        before, first, _, middle, _, last = offsets.T
+        later = np.array([last, first, np.zeros_like(last), middle, last, last])
+        earlier = np.array([first, before, last, first, middle, first])
+        return cls(offsets, later, earlier - later)
+
+
+def blend_windows(
+    recent: RecentSignatures, newest: int, windows: Windows, test: BlendTest
+) -> list[tuple[int, int, float]]:
+    """The ``windows`` ending with ``newest`` that look like a dissolve.
+
+    ``recent`` holds the signatures of the frames up to ``newest``. A window from frame ``a``
+    (shot A) to frame ``b`` (shot B) passes when:
 
     - the two ends differ by ``min_change`` (mean signature difference) over at least
       ``min_coverage`` of the picture (a caption fading in changes only part of it);
@@ -139,38 +174,40 @@ def blend_windows(
     - the frame nearest the half-way mix has at most ``max_contrast`` of the contrast (spatial
       variance) the ends would give it: two mixed pictures wash each other out, motion does not.
 
-    The cheap tests run first, on every window; the rest only on the few windows left. Returns
+    The tests that need only measures between two frames run first, on every window, from the
+    measures ``recent`` already holds; the rest only on the few windows left. Returns
     (a, b, change) for each passing window.
     """
+    offsets, later, lags = windows.offsets, windows.later, windows.lags
     if offsets[-1, 0] > newest:
-        offsets = offsets[offsets[:, 0] <= newest]
-    slots = (newest - offsets) % len(ring)
-    a_sig, b_sig = ring[slots[:, 1]], ring[slots[:, 5]]
-    change = distance(a_sig, b_sig)
-    keep = change >= test.min_change
+        fits = offsets[:, 0] <= newest
+        offsets, later, lags = offsets[fits], later[:, fits], lags[:, fits]
+    change, before, after = recent.distances(newest - later[:3], lags[:3])
+    to_first, to_last, ends = recent.squares(newest - later[3:], lags[3:])
+    keep = (
+        (change >= test.min_change)
+        & (before + after <= test.max_drift * change)
+        & _may_lie_between(to_first, to_last, ends, test)
+    )
     if not keep.any():
         return []
-    slots, offsets, a_sig, b_sig, change = (x[keep] for x in (slots, offsets, a_sig, b_sig, change))
-    drift = distance(a_sig, ring[slots[:, 0]]) + distance(ring[newest % len(ring)], b_sig)
+    frames, change = newest - offsets[keep], change[keep]
+    a_sig, b_sig = recent.signatures(frames[:, 1]), recent.signatures(frames[:, 5])
     span = b_sig - a_sig
     cells = np.abs(span).reshape(len(span), -1, 3).mean(axis=2)
-    keep = (drift <= test.max_drift * change) & (
-        (cells >= _CELL_CHANGE).mean(axis=1) >= test.min_coverage
-    )
+    keep = (cells >= _CELL_CHANGE).mean(axis=1) >= test.min_coverage
     if not keep.any():
         return []
-    slots, offsets, a_sig, b_sig, change, span = (
-        x[keep] for x in (slots, offsets, a_sig, b_sig, change, span)
-    )
+    frames, a_sig, b_sig, change, span = (x[keep] for x in (frames, a_sig, b_sig, change, span))
     norm = np.einsum("ij,ij->i", span, span)
-    alpha, residual = _on_line(ring[slots[:, 3:4]], a_sig, span, norm)
-    keep = (np.abs(alpha[:, 0] - 0.5) <= 0.3) & (residual[:, 0] <= test.max_residual)
+    alpha, residual = _on_line(recent.signatures(frames[:, 3:4]), a_sig, span, norm)
+    keep = (np.abs(alpha[:, 0] - 0.5) <= _MIDDLE_REACH) & (residual[:, 0] <= test.max_residual)
     if not keep.any():
         return []
-    slots, offsets, a_sig, b_sig, change, span, norm = (
-        x[keep] for x in (slots, offsets, a_sig, b_sig, change, span, norm)
+    frames, a_sig, b_sig, change, span, norm = (
+        x[keep] for x in (frames, a_sig, b_sig, change, span, norm)
     )
-    inner = ring[slots[:, 2:5]]  # windows x (quarter, middle, three quarters) x signature
+    inner = recent.signatures(frames[:, 2:5])  # windows x (quarter, middle, 3 quarters) x signature
     alpha, residual = _on_line(inner, a_sig, span, norm)
     rows = np.arange(len(alpha))
     nearest = np.argmin(np.abs(alpha - 0.5), axis=1)
@@ -182,9 +219,27 @@ def blend_windows(
         & (_contrast(inner[rows, nearest]) <= test.max_contrast * expected)
     )
     return [
-        (newest - int(offsets[i, 1]), newest - int(offsets[i, 5]), float(change[i]))
-        for i in np.flatnonzero(passed)
+        (int(frames[i, 1]), int(frames[i, 5]), float(change[i])) for i in np.flatnonzero(passed)
     ]
+
+
+def _may_lie_between(
+    to_first: np.ndarray, to_last: np.ndarray, ends: np.ndarray, test: BlendTest
+) -> np.ndarray:
+    """Whether a frame may pass the middle-frame test of :func:`blend_windows`, told from its
+    squares (summed squared signature differences) to a window's ends and the ends' square.
+
+    By the law of cosines the frame projects at alpha = (to_first - to_last + ends) / (2 ends)
+    of the way from the first end to the last, so alpha - 1/2 = (to_first - to_last) / (2 ends),
+    and lies off that line by the residual r with 4 ends² r² = 4 to_first ends - (to_first -
+    to_last + ends)². Both conditions are written without dividing, so equal ends need no care;
+    their slack, ``_ROUNDING_MARGIN``, keeps every frame the test itself passes.
+    """
+    reach = _MIDDLE_REACH + _ROUNDING_MARGIN
+    max_residual = test.max_residual + _ROUNDING_MARGIN
+    gap = to_first - to_last  # 2 ends (alpha - 1/2)
+    off_line = 4 * to_first * ends - (gap + ends) ** 2  # 4 ends² r²
+    return (np.abs(gap) <= 2 * reach * ends) & (off_line <= (2 * max_residual * ends) ** 2)
 
 
 def _on_line(
