@@ -127,16 +127,6 @@ def _sample_frames(every):
         return [frame.image for frame in frames if frame.index % every == 0]
 
 
-def test_luma_histogram_is_histogram_detectors():
-    from scenedetect.detectors import HistogramDetector
-
-    images = _sample_frames(every=25) + _still(3, 2) + [np.full((90, 160, 3), 255, np.uint8)]
-    images.append(RNG.integers(0, 256, size=(107, 190, 3), dtype=np.uint8))  # odd size, all tones
-    for image in images:
-        expected = HistogramDetector.calculate_histogram(image, bins=features.HISTOGRAM_BINS)
-        assert np.array_equal(features.luma_histogram(image), expected)
-
-
 def test_recent_distances_are_mean_absolute_differences_of_the_signatures():
     images = _sample_frames(every=5)[:50] + _still(4, 3) + [np.zeros((144, 256, 3), np.uint8)]
     recent = features.RecentSignatures(depth=40, max_lag=30)
