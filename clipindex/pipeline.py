@@ -40,7 +40,7 @@ from clipindex.index import (
 from clipindex.outputs.thumbnails import ThumbnailWriter
 from clipindex.probe import MediaInfo, probe
 
-if TYPE_CHECKING:  # imported when needed, on a worker thread: it takes seconds
+if TYPE_CHECKING:  # imported on the analysis thread, while the video decodes
     from clipindex.music import MusicAnalysis
 
 
