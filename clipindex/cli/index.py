@@ -112,10 +112,9 @@ def index_command(
                 "--credits names one video's credits; with several videos, put "
                 "STEM.credits.toml beside each video"
             )
-        from clipindex.pipeline import IndexSettings
-
-        settings = IndexSettings(audio_stream=audio_stream, min_segment_s=min_segment_s)
-        _index_many(list(videos), output, settings, thumbnails_dir, jobs, force, show)
+        _index_many(
+            list(videos), output, audio_stream, min_segment_s, thumbnails_dir, jobs, force, show
+        )
 
 
 def _index_one(
@@ -183,7 +182,8 @@ def _index_one(
 def _index_many(
     inputs: list[str],
     output_folder: str | None,
-    settings: object,
+    audio_stream: int | None,
+    min_segment_s: float,
     thumbnails_dir: str | None,
     jobs: int,
     force: bool,
@@ -193,8 +193,10 @@ def _index_many(
 
     from clipindex.batch import credits_digest, is_up_to_date, plan, run_jobs
     from clipindex.errors import ClipindexError
-    from clipindex.pipeline import index_parameters
+    from clipindex.pipeline import IndexSettings, index_parameters
     from clipindex.probe import probe
+
+    settings = IndexSettings(audio_stream=audio_stream, min_segment_s=min_segment_s)
 
     todo, skipped, failed = [], 0, []
     for job in plan(inputs, output_folder):
