@@ -4,7 +4,9 @@ Frames arrive in decode order, one per decoded frame (no frame is duplicated or 
 nominal rate), so frame numbers match the file and times stay true on variable-frame-rate video.
 The decoder skips its deblocking (loop) filter: it smooths block edges that vanish at 256 px
 anyway, and skipping it saves about a tenth of the cost of decoding H.264.
-Memory does not grow with the video's length: one frame is held at a time.
+A reader thread takes frames off ffmpeg's pipe as they come (up to 16 MB of them), so ffmpeg
+keeps decoding while the caller is busy, e.g. still loading its modules.
+Memory does not grow with the video's length.
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ from clipindex.probe import MediaInfo
 
 DETECT_WIDTH = 256
 """Pixels. Wide enough for cut detection (PySceneDetect scales to about this), cheap to score."""
+
+_BUFFER_BYTES = 16 << 20
+"""Decoded frames held for a caller that is busy, at most; ffmpeg waits beyond that."""
 
 _SHOWINFO = re.compile(r"Parsed_showinfo.*\bn:\s*(\d+)\s+pts:\s*(\S+)\s+pts_time:(\S+)")
 _LOG_PREFIX = re.compile(r"^(?:\[[^\]]*@ 0x[0-9a-f]+\]\s*)+")
@@ -107,6 +112,11 @@ class FrameStream:
         self.damage: list[Damage] = []
         self._process = None
         self._stderr_thread: threading.Thread | None = None
+        self._frames: collections.deque[bytes] = collections.deque()
+        self._frames_ready = threading.Condition()
+        self._frames_done = False
+        self._stopping = False
+        self._reader_thread: threading.Thread | None = None
 
     def _args(self) -> list[str]:
         width, height = self.size
@@ -123,6 +133,8 @@ class FrameStream:
             self._process = ffmpeg.start(self._args())
             self._stderr_thread = threading.Thread(target=self._read_stderr, daemon=True)
             self._stderr_thread.start()
+            self._reader_thread = threading.Thread(target=self._read_frames, daemon=True)
+            self._reader_thread.start()
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -132,15 +144,49 @@ class FrameStream:
         """Stop ffmpeg if it is still running and release its pipes."""
         if self._process is None:
             return
+        with self._frames_ready:
+            self._stopping = True
+            self._frames_ready.notify_all()
         if self._process.poll() is None:
             self._process.kill()
-        self._process.stdout.close()
         self._process.wait()
         ffmpeg.finished(self._process)
-        if self._stderr_thread is not None:
-            self._stderr_thread.join(timeout=5)
+        for thread in (self._reader_thread, self._stderr_thread):
+            if thread is not None:
+                thread.join(timeout=5)
+        self._process.stdout.close()
         self._process.stderr.close()
         self._process = None
+
+    def _read_frames(self) -> None:
+        frame_bytes = self.size[0] * self.size[1] * 3
+        most = max(2, _BUFFER_BYTES // frame_bytes)
+        try:
+            while True:
+                data = self._process.stdout.read(frame_bytes)
+                if len(data) < frame_bytes:
+                    break
+                with self._frames_ready:
+                    while len(self._frames) >= most and not self._stopping:
+                        self._frames_ready.wait()
+                    if self._stopping:
+                        break
+                    self._frames.append(data)
+                    self._frames_ready.notify()
+        finally:
+            with self._frames_ready:
+                self._frames_done = True
+                self._frames_ready.notify()
+
+    def _next_frame(self) -> bytes | None:
+        with self._frames_ready:
+            while not self._frames and not self._frames_done:
+                self._frames_ready.wait()
+            if not self._frames:
+                return None
+            data = self._frames.popleft()
+            self._frames_ready.notify()
+            return data
 
     def _read_stderr(self) -> None:
         for raw in self._process.stderr:
@@ -171,13 +217,12 @@ class FrameStream:
         if self._process is None:
             raise RuntimeError("FrameStream must be used as a context manager")
         width, height = self.size
-        frame_bytes = width * height * 3
         index = 0
         last_time: float | None = None
         nominal_step = 1.0 / (self.info.video.nominal_fps or 25.0)
         while True:
-            data = self._process.stdout.read(frame_bytes)
-            if len(data) < frame_bytes:
+            data = self._next_frame()
+            if data is None:
                 break
             time_s = self._next_time()
             if time_s is None:  # a frame without a timestamp: assume the nominal step
