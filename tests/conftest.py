@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -39,3 +40,36 @@ def sample_index(tmp_path_factory):
     from clipindex.pipeline import index_video
 
     return index_video(SAMPLE_VIDEO, load_credits(SAMPLE_CREDITS))
+
+
+class WatchedCuts(Sequence[float]):
+    """Picture cut times that note in ``log`` when they are first read, for tests of what an
+    analysis does before it needs the cuts (which may still be being found)."""
+
+    def __init__(self, times_s: Sequence[float], log: list[str]):
+        self._times_s = list(times_s)
+        self.log = log
+
+    def _read(self) -> None:
+        if "cuts read" not in self.log:
+            self.log.append("cuts read")
+
+    def __len__(self) -> int:
+        self._read()
+        return len(self._times_s)
+
+    def __getitem__(self, index):  # type: ignore[override]
+        self._read()
+        return self._times_s[index]
+
+
+def log_calls(monkeypatch, module, names: Sequence[str], log: list[str]) -> None:
+    """Replace functions of ``module`` by ones that note their name in ``log``, then run."""
+    for name in names:
+        function = getattr(module, name)
+
+        def logged(*args, _function=function, _name=name, **kwargs):
+            log.append(_name)
+            return _function(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, logged)

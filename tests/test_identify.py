@@ -13,9 +13,15 @@ import numpy as np
 import pytest
 
 from clipindex.audio import decode_audio
-from clipindex.music import analyse_music, frame_features, match_references, prepare_reference
+from clipindex.music import (
+    analyse_music,
+    analysis,
+    frame_features,
+    match_references,
+    prepare_reference,
+)
 from clipindex.music.identify import fit_edges, refine_lag, split_at_jumps
-from conftest import shared
+from conftest import WatchedCuts, log_calls, shared
 
 SR = 22050
 FILES = {
@@ -157,3 +163,20 @@ def test_a_recording_heard_nowhere_is_reported():
     )
     assert found.unheard == [1]
     assert [s.track for s in found.segments] == [0]
+
+
+def test_with_recordings_only_snapping_waits_for_the_cuts(monkeypatch):
+    sound = soundtrack(("vibe", 5.0, 20.0), ("sugar_plum", 30.0, 20.0))
+    log: list[str] = []
+    steps = ["match_references", "find_gaps", "change_curve", "onset_strength", "block_energies"]
+    log_calls(monkeypatch, analysis, steps, log)
+    found = analyse_music(
+        sound,
+        SR,
+        n_tracks=2,
+        references=[recording("vibe"), recording("sugar_plum")],
+        cut_times_s=WatchedCuts([12.0, 20.0, 31.0], log),
+    )
+    assert found.segments[1].snapped_to_cut and found.segments[1].start_s == 20.0
+    assert set(log[: log.index("cuts read")]) == set(steps)
+    assert log[-1] == "cuts read"

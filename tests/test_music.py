@@ -18,17 +18,21 @@ from clipindex import ffmpeg
 from clipindex.audio import decode_audio
 from clipindex.music import (
     ChangeProfile,
+    analyse_music,
+    analysis,
     block_features,
     find_gaps,
     find_music_segments,
     frame_features,
     novelty_curve,
+    segmentation,
     snap_to_cut,
 )
 from clipindex.music.features import frame_matrix
 from clipindex.music.loudness import block_energies, integrated_lufs, k_weighting
 from clipindex.music.segmentation import repetition_ratio
 from clipindex.music.tempo import onset_strength, segment_tempo, tempo_bpm
+from conftest import WatchedCuts, log_calls
 
 SR = 22050
 MEDIA = Path(__file__).resolve().parents[1].parent / "shared" / "media"
@@ -307,3 +311,17 @@ def test_bundled_sample_hands_over_on_its_cut():
     assert errors_s(decided, [boundary]) == [pytest.approx(0, abs=TOLERANCE_S)]
     (found,) = find_music_segments(samples, SR, n_segments=2, cut_times_s=cuts).boundaries
     assert found.snapped_to_cut and found.time_s == boundary
+
+
+def test_only_snapping_waits_for_the_cuts(monkeypatch):
+    samples, truth = montage(
+        ("vibe", 4.0, 25.0), ("sugar_plum", 20.0, 30.0), ("fishin", 12.0, 30.0)
+    )
+    log: list[str] = []
+    steps = ["onset_strength", "block_energies"]
+    log_calls(monkeypatch, analysis, steps, log)
+    log_calls(monkeypatch, segmentation, ["_refine", "_boundary_confidence"], log)
+    found = analyse_music(samples, SR, n_tracks=3, cut_times_s=WatchedCuts(truth, log))
+    assert [s.snapped_to_cut for s in found.segments] == [False, True, True]
+    assert set(log[: log.index("cuts read")]) == {*steps, "_refine", "_boundary_confidence"}
+    assert log[-1] == "cuts read"  # nothing but snapping and per-segment sums after it

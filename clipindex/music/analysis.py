@@ -122,6 +122,9 @@ def analyse_music(
     [(0.0, 0), (41.73, 1)]
     """
     frames = frame_features(samples, sr)
+    # Measured before the segments are found, which may wait for the picture cuts.
+    energies = block_energies(frames.power, frames.hop_s)
+    onsets, onset_hop_s = onset_strength(samples, sr)
     recordings, owners = _distinct(references)
     if recordings:
         prepared = [prepare_reference(r, sr) for r in recordings]
@@ -133,7 +136,7 @@ def analyse_music(
         analysis = _from_sound(
             samples, sr, frames, n_tracks, cut_times_s, min_segment_s, snap_window_s
         )
-    return _describe(samples, sr, frames, analysis, channels)
+    return _describe(analysis, energies, onsets, onset_hop_s, channels)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -231,6 +234,10 @@ def _from_references(
     ]
     fade_in, fade_out = _fades(samples, sr, parts, references)
 
+    quiet = find_gaps(samples, sr, frames=frames)
+    times, curve = change_curve(frames, min_segment_s)
+
+    # Only what follows waits for the picture cuts, which may still be being found.
     n = len(parts)
     starts, ends = [0.0] * n, [duration_s] * n
     overlaps, snapped = [0.0] * n, [False] * n
@@ -281,7 +288,6 @@ def _from_references(
         )
     sure = max(0.5, min(s.confidence for s in segments))
     unreferenced = [t for t in range(n_tracks or 0) if t not in owners]
-    quiet = find_gaps(samples, sr, frames=frames)
     gaps: list[tuple[float, float]] = []
     for a, b in uncovered:
         if unreferenced and b - a >= MIN_MATCH_S and _quiet_share(a, b, quiet) < 0.5:
@@ -290,7 +296,6 @@ def _from_references(
         else:
             gaps.append((round(a, 3), round(b, 3)))
     segments.sort(key=lambda s: s.start_s)
-    times, curve = change_curve(frames, min_segment_s)
     return MusicAnalysis(segments, gaps, sure, times, curve, unheard)
 
 
@@ -356,11 +361,14 @@ def _quiet_share(start_s: float, end_s: float, quiet: list[tuple[float, float]])
 
 
 def _describe(
-    samples: np.ndarray, sr: int, frames: FrameFeatures, analysis: MusicAnalysis, channels: int
+    analysis: MusicAnalysis,
+    energies: np.ndarray,
+    onsets: np.ndarray,
+    onset_hop_s: float,
+    channels: int,
 ) -> MusicAnalysis:
-    """The analysis with every segment's tempo and loudness, measured away from cross-fades."""
-    energies = block_energies(frames.power, frames.hop_s)
-    onsets, onset_hop_s = onset_strength(samples, sr)
+    """The analysis with every segment's tempo and loudness, measured away from cross-fades,
+    from the sound's block energies and onset strength."""
     factor = 1.0 if channels <= 1 else _MULTICHANNEL_LOUDNESS
     described = []
     segments = analysis.segments

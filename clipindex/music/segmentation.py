@@ -404,11 +404,11 @@ def find_music_segments(
             confidences.append(sure)
         k_confidence = min(confidences, default=1.0)
 
-    segments: list[MusicSpan] = []
-    boundaries: list[MusicBoundary] = []
+    # Every boundary is refined before any is snapped: only snapping waits for the cuts, which
+    # may still be being found.
+    refined: list[list[tuple[ChangeProfile, float]]] = []
     for (start_s, end_s), edges in zip(stretches, per_stretch, strict=True):
-        edge_confidence = []
-        starts = [(start_s, start_s, False)]
+        refined.append([])
         for i in range(1, len(edges) - 1):
             lo = max(
                 start_s, (edges[i - 1] + min(SEARCH_S, (edges[i] - edges[i - 1]) / 2)) * BLOCK_S
@@ -418,8 +418,15 @@ def find_music_segments(
                 standardised, frames.hop_s, edges[i] * BLOCK_S, lo, hi, SEARCH_S, CONTEXT_S,
                 snap_window_s,
             )  # fmt: skip
+            refined[-1].append((profile, _boundary_confidence(contrast, edges, i, min_blocks)))
+
+    segments: list[MusicSpan] = []
+    boundaries: list[MusicBoundary] = []
+    for (start_s, end_s), profiles in zip(stretches, refined, strict=True):
+        edge_confidence = []
+        starts = [(start_s, start_s, False)]
+        for profile, confidence in profiles:
             cut = snap_to_cut(profile, cut_times_s, window_s=snap_window_s)
-            confidence = _boundary_confidence(contrast, edges, i, min_blocks)
             time_s = profile.best_s if cut is None else cut
             boundaries.append(MusicBoundary(time_s, profile.best_s, confidence, cut is not None))
             starts.append((time_s, profile.best_s, cut is not None))
