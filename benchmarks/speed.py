@@ -12,12 +12,15 @@ table gives the median over rounds of the paired ratios (each command's time ove
 time in the same round) and each command's peak memory (the largest total resident memory of its
 whole process tree, sampled every 20 ms). The clips are H.264 at 720p and 1080p, 1, 5 and 20
 minutes long, at the bit rates of web video (4 and 6 Mb/s), with grain, cuts and music;
-they are made here, by repeating one minute of montage without re-encoding.
+they are made here, by repeating one minute of montage without re-encoding. clipindex's modules
+are byte-compiled first, as an install does, so that no run compiles them (as every run would
+with ``PYTHONDONTWRITEBYTECODE`` set and a checkout's source).
 """
 
 from __future__ import annotations
 
 import argparse
+import compileall
 import os
 import platform
 import statistics
@@ -248,7 +251,8 @@ def report(results: list[tuple[Clip, dict[str, list[Run]]]], rounds: int) -> str
         f"- Versions: {_versions()}",
         f"- Rounds per clip: {rounds}; ratios are medians of the per-round ratios to the floor"
         " (`ffmpeg -i FILE -f null -`, video and sound decoded); memory is the peak resident"
-        " memory of each command's whole process tree.",
+        " memory of each command's whole process tree; clipindex byte-compiled beforehand, as"
+        " installed.",
         "",
         "| clip | floor: ffmpeg decode | clipindex | clipindex / floor | PySceneDetect "
         "| PySceneDetect / floor | clipindex s per video minute | peak MB: ffmpeg / clipindex / "
@@ -289,6 +293,7 @@ def main(argv: list[str] | None = None) -> int:
         heights = [int(h) for h in args.heights.split(",")]
         minutes = [float(m) for m in args.minutes.split(",")]
         plan, rounds = [(h, m) for h in heights for m in minutes], args.rounds
+    compileall.compile_dir(ROOT / "clipindex", quiet=1)
     results = []
     for height, minutes in plan:
         clip = make_clip(work, height, minutes)
