@@ -13,12 +13,15 @@ import subprocess
 import threading
 from collections.abc import Sequence
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import ffmpeg as ffmpeg_python
 import imageio_ffmpeg
-import numpy as np
 
 from clipindex.errors import MediaError
+
+if TYPE_CHECKING:  # NumPy loads on first use: the decoder can start before it has
+    import numpy as np
 
 _GLOBAL_ARGS = ("-hide_banner", "-nostdin")
 
@@ -104,6 +107,8 @@ def read_array(
     With ``expected_items`` about right, the output is never copied: a long soundtrack costs
     its own size in memory, not twice that.
     """
+    import numpy as np
+
     dtype = np.dtype(dtype)
     values = np.empty(max(expected_items, _READ_BYTES // dtype.itemsize), dtype)
     process = start(args)

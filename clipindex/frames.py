@@ -16,13 +16,16 @@ import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import ffmpeg as ffmpeg_python
-import numpy as np
 
 from clipindex import ffmpeg
 from clipindex.errors import MediaError
 from clipindex.probe import MediaInfo
+
+if TYPE_CHECKING:  # NumPy loads when frames are first read, once ffmpeg is already decoding
+    import numpy as np
 
 DETECT_WIDTH = 256
 """Pixels. Wide enough for cut detection (PySceneDetect scales to about this), cheap to score."""
@@ -216,6 +219,8 @@ class FrameStream:
     def __iter__(self) -> Iterator[Frame]:
         if self._process is None:
             raise RuntimeError("FrameStream must be used as a context manager")
+        import numpy as np
+
         width, height = self.size
         index = 0
         last_time: float | None = None

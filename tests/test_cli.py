@@ -98,13 +98,15 @@ def test_index_command_gives_the_same_index_as_the_library(sample_json, sample_i
 
 
 def test_commands_load_only_what_they_need():
-    """``clipindex index`` starts ffmpeg before OpenCV, PySceneDetect and pydantic load."""
+    """``clipindex index`` starts ffmpeg before NumPy, OpenCV, PySceneDetect and pydantic load:
+    the command and what it needs to start decoding load none of them."""
     loaded = subprocess.run(
         [
             sys.executable,
             "-c",
-            "import sys, clipindex.cli, clipindex.cli.index; "
-            "print(*(m for m in ('cv2', 'scenedetect', 'pydantic', 'scipy') if m in sys.modules))",
+            "import sys, clipindex.cli, clipindex.cli.index, clipindex.files, clipindex.frames,"
+            " clipindex.probe; print(*(m for m in ('numpy', 'cv2', 'scenedetect', 'pydantic',"
+            " 'scipy') if m in sys.modules))",
         ],
         capture_output=True,
         text=True,

@@ -132,7 +132,7 @@ def _index_one(
 
     check_output_path(output, [video] + ([credits_path] if credits_path else []))
     info = probe(video)
-    # Decoding starts now; loading the rest of clipindex (OpenCV, PySceneDetect, pydantic)
+    # Decoding starts now; loading the rest (NumPy, OpenCV, PySceneDetect, pydantic)
     # takes a few tenths of a second, spent while ffmpeg decodes the first frames.
     with FrameStream(info) as frames:
         from tqdm import tqdm
