@@ -121,3 +121,11 @@ def test_every_command_is_registered_under_its_module():
     assert sorted(app.cli.commands) == sorted(app._COMMAND_MODULES)
     for name, command in app.cli.commands.items():
         assert command.callback.__module__ == app._COMMAND_MODULES[name]
+
+
+def test_output_to_a_pipe_arrives_whole():
+    """The command leaves without tearing the interpreter down: what it printed still arrives."""
+    code, out, err = _run("schema")
+    assert code == 0, err
+    assert len(out) > 8192  # more than one buffer's worth
+    assert json.loads(out)["title"]
