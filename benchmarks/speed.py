@@ -10,7 +10,7 @@ The floor is ``ffmpeg -i FILE -f null -`` (video and sound decoded, nothing else
 read a file faster. Each round runs the three commands on the same file in a rotating order; the
 table gives the median over rounds of the paired ratios (each command's time over the floor's
 time in the same round) and each command's peak memory (the largest total resident memory of its
-whole process tree, sampled every 20 ms). The clips are H.264 at 720p and 1080p, 1, 5 and 20
+whole process tree, sampled every 50 ms). The clips are H.264 at 720p and 1080p, 1, 5 and 20
 minutes long, at the bit rates of web video (4 and 6 Mb/s), with grain, cuts and music;
 they are made here, by repeating one minute of montage without re-encoding. clipindex's modules
 are byte-compiled first, as an install does, so that no run compiles them (as every run would
@@ -115,6 +115,11 @@ def make_clip(folder: Path, height: int, minutes: float, base_s: float = 60.0) -
     return Clip(path, height, minutes)
 
 
+_SAMPLE_S = 0.05
+"""Seconds between two memory samples. Each sample reads /proc for every process (about 2 ms
+of CPU time); sampled more often, the benchmark would slow down what it times."""
+
+
 def _tree_rss_mb(root: int) -> float:
     """Resident memory of a process and all its descendants, in MB (from /proc)."""
     children: dict[int, list[int]] = {}
@@ -124,9 +129,8 @@ def _tree_rss_mb(root: int) -> float:
             continue
         try:
             with open(f"/proc/{entry}/stat") as handle:
-                fields = handle.read().rsplit(")", 1)[1].split()
-            with open(f"/proc/{entry}/statm") as handle:
-                rss_pages[int(entry)] = int(handle.read().split()[1])
+                fields = handle.read().rsplit(")", 1)[1].split()  # from the state on
+            rss_pages[int(entry)] = int(fields[21])
         except (OSError, IndexError, ValueError):
             continue
         children.setdefault(int(fields[1]), []).append(int(entry))
@@ -149,7 +153,7 @@ def timed(command: list[str]) -> Run:
         nonlocal peak
         while not done.is_set():
             peak = max(peak, _tree_rss_mb(process.pid))
-            done.wait(0.02)
+            done.wait(_SAMPLE_S)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()

@@ -1,6 +1,8 @@
 """The speed benchmark runs end to end on a tiny clip, so it cannot rot between real runs."""
 
+import os
 import re
+import signal
 import subprocess
 import sys
 
@@ -24,3 +26,39 @@ def test_quick_benchmark_times_all_three_commands(tmp_path):
     assert low * 0.8 <= ratio <= high * 1.25, "one round: the ratio is that round's ratio"
     assert re.search(r"\| \d+ / \d+ / \d+ \|$", row), "peak memory of each command"
     assert "Machine:" in page and "PySceneDetect 0.7.2" in page
+
+
+def test_peak_memory_counts_the_whole_process_tree():
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import speed
+
+    holder = "import sys, time; block = bytearray(200_000_000); sys.stdout.write('x\\n');"
+    holder += " sys.stdout.flush(); time.sleep(30)"
+    parent = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import subprocess, sys; subprocess.run([sys.executable, '-c', {holder!r}])",
+        ],
+        stdout=subprocess.PIPE,
+    )  # a child holding 200 MB under a parent holding little
+    try:
+        assert parent.stdout.readline() == b"x\n"
+        assert speed._tree_rss_mb(parent.pid) > 200
+    finally:
+        for child in _children(parent.pid):
+            os.kill(child, signal.SIGKILL)
+        parent.kill()
+        parent.wait()
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{entry}/stat") as handle:
+                if int(handle.read().rsplit(")", 1)[1].split()[1]) == pid:
+                    found.append(int(entry))
+        except (OSError, ValueError, IndexError):
+            continue
+    return found
