@@ -15,12 +15,17 @@ minutes long, at the bit rates of web video (4 and 6 Mb/s), with grain, cuts and
 they are made here, by repeating one minute of montage without re-encoding. clipindex's modules
 are byte-compiled first, as an install does, so that no run compiles them (as every run would
 with ``PYTHONDONTWRITEBYTECODE`` set and a checkout's source).
+
+Short clips vary more from round to round (a busy tenth of a second is 2% of a one-minute run),
+and cost little, so they get more rounds: ``--rounds`` is for the longest clip, and a clip k
+times shorter gets √k times as many, up to three times as many.
 """
 
 from __future__ import annotations
 
 import argparse
 import compileall
+import math
 import os
 import platform
 import statistics
@@ -192,6 +197,16 @@ def measure(clip: Clip, rounds: int, out_dir: Path) -> dict[str, list[Run]]:
     return runs
 
 
+def rounds_for(minutes: float, longest: float, rounds: int) -> int:
+    """Rounds for a clip of ``minutes``: ``rounds`` for the longest, √k times more for a clip k
+    times shorter, at most three times more.
+
+    >>> [rounds_for(m, 20, 3) for m in (1, 5, 20)]
+    [9, 6, 3]
+    """
+    return min(3 * rounds, max(rounds, round(rounds * math.sqrt(longest / minutes))))
+
+
 def _versions() -> str:
     import cv2
     import numpy
@@ -237,14 +252,15 @@ def _peak(runs: dict[str, list[Run]], name: str) -> float:
 def _row(clip: Clip, runs: dict[str, list[Run]]) -> str:
     peaks = " / ".join(f"{_peak(runs, name):.0f}" for name in runs)
     return (
-        f"| {clip.height}p, {clip.minutes:g} min | {_median_s(runs, 'ffmpeg decode'):.2f} s "
+        f"| {clip.height}p, {clip.minutes:g} min | {len(runs['clipindex'])} "
+        f"| {_median_s(runs, 'ffmpeg decode'):.2f} s "
         f"| {_median_s(runs, 'clipindex'):.2f} s | **{_ratio(runs, 'clipindex'):.2f}** "
         f"| {_median_s(runs, 'PySceneDetect'):.2f} s | {_ratio(runs, 'PySceneDetect'):.2f} "
         f"| {_median_s(runs, 'clipindex') / clip.minutes:.2f} | {peaks} |"
     )
 
 
-def report(results: list[tuple[Clip, dict[str, list[Run]]]], rounds: int) -> str:
+def report(results: list[tuple[Clip, dict[str, list[Run]]]]) -> str:
     """The Markdown page: machine, versions, and one row per clip."""
     lines = [
         "# Speed",
@@ -253,15 +269,15 @@ def report(results: list[tuple[Clip, dict[str, list[Run]]]], rounds: int) -> str
         "",
         f"- Machine: {_machine()}",
         f"- Versions: {_versions()}",
-        f"- Rounds per clip: {rounds}; ratios are medians of the per-round ratios to the floor"
+        "- Ratios are medians of the per-round ratios to the floor"
         " (`ffmpeg -i FILE -f null -`, video and sound decoded); memory is the peak resident"
         " memory of each command's whole process tree; clipindex byte-compiled beforehand, as"
-        " installed.",
+        " installed. Shorter clips get more rounds, as they vary more.",
         "",
-        "| clip | floor: ffmpeg decode | clipindex | clipindex / floor | PySceneDetect "
+        "| clip | rounds | floor: ffmpeg decode | clipindex | clipindex / floor | PySceneDetect "
         "| PySceneDetect / floor | clipindex s per video minute | peak MB: ffmpeg / clipindex / "
         "PySceneDetect |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     lines += [_row(clip, runs) for clip, runs in results]
     return "\n".join(lines) + "\n"
@@ -275,7 +291,12 @@ def main(argv: list[str] | None = None) -> int:
         default=str(ROOT / "benchmarks" / "SPEED.md"),
         help="where to write the Markdown table ('-' for standard output)",
     )
-    parser.add_argument("--rounds", type=int, default=3, help="rounds per clip (default 3)")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="rounds on the longest clip; shorter ones get more (default 3)",
+    )
     parser.add_argument("--minutes", default="1,5,20", help="clip lengths (default 1,5,20)")
     parser.add_argument("--heights", default="720,1080", help="clip heights (default 720,1080)")
     parser.add_argument(
@@ -292,18 +313,19 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
     if args.quick:
-        plan, rounds = [(180, 0.1)], 1
+        plan = [(180, 0.1, 1)]
     else:
         heights = [int(h) for h in args.heights.split(",")]
         minutes = [float(m) for m in args.minutes.split(",")]
-        plan, rounds = [(h, m) for h in heights for m in minutes], args.rounds
+        longest = max(minutes)
+        plan = [(h, m, rounds_for(m, longest, args.rounds)) for h in heights for m in minutes]
     compileall.compile_dir(ROOT / "clipindex", quiet=1)
     results = []
-    for height, minutes in plan:
+    for height, minutes, rounds in plan:
         clip = make_clip(work, height, minutes)
         print(f"benchmark: {clip.path.name}", file=sys.stderr)
         results.append((clip, measure(clip, rounds, work)))
-    page = report(results, rounds)
+    page = report(results)
     if args.output == "-":
         sys.stdout.write(page)
     else:

@@ -19,6 +19,7 @@ def test_quick_benchmark_times_all_three_commands(tmp_path):
     assert done.returncode == 0, done.stderr
     page = out.read_text()
     row = next(line for line in page.splitlines() if line.startswith("| 180p"))
+    assert row.startswith("| 180p, 0.1 min | 1 |"), "one round"
     numbers = [float(n) for n in re.findall(r"\d+\.\d+", row)]
     floor_s, clipindex_s, ratio = numbers[1], numbers[2], numbers[3]
     assert floor_s > 0 and clipindex_s > 0
@@ -26,6 +27,15 @@ def test_quick_benchmark_times_all_three_commands(tmp_path):
     assert low * 0.8 <= ratio <= high * 1.25, "one round: the ratio is that round's ratio"
     assert re.search(r"\| \d+ / \d+ / \d+ \|$", row), "peak memory of each command"
     assert "Machine:" in page and "PySceneDetect 0.7.2" in page
+
+
+def test_shorter_clips_get_more_rounds():
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import speed
+
+    assert [speed.rounds_for(m, 20, 3) for m in (1, 5, 20)] == [9, 6, 3]
+    assert [speed.rounds_for(m, 5, 2) for m in (1, 5)] == [4, 2]
+    assert speed.rounds_for(0.1, 20, 3) == 9, "at most three times as many"
 
 
 def test_peak_memory_counts_the_whole_process_tree():
