@@ -7,7 +7,8 @@ clips; the clips it makes are kept in the work folder and reused)::
     python benchmarks/speed.py --quick -o -    # a tiny clip, one round, to standard output
 
 The floor is ``ffmpeg -i FILE -f null -`` (video and sound decoded, nothing else): no indexer can
-read a file faster. Each round runs the three commands on the same file in a rotating order; the
+read a file faster. Each round runs the three commands on the same file in a rotating order, and
+the clips take turns, so that the machine's speed drifting over the hour weighs on each alike; the
 table gives the median over rounds of the paired ratios (each command's time over the floor's
 time in the same round) and each command's peak memory (the largest total resident memory of its
 whole process tree, sampled every 50 ms). The clips are H.264 at 720p and 1080p, 1, 5 and 20
@@ -107,6 +108,7 @@ def make_clip(folder: Path, height: int, minutes: float, base_s: float = 60.0) -
     """A clip of ``minutes`` made by repeating one base stretch without re-encoding."""
     path = folder / f"montage-{height}p-{minutes:g}min.mp4"
     if not path.exists():
+        print(f"benchmark: making {path.name}", file=sys.stderr)
         base = make_minute(folder, height, min(base_s, minutes * 60))
         repeats = max(1, round(minutes * 60 / min(base_s, minutes * 60)))
         listing = folder / f"list-{height}-{minutes:g}.txt"
@@ -185,16 +187,39 @@ def commands(clip: Clip, out_dir: Path) -> dict[str, list[str]]:
     }  # fmt: skip
 
 
-def measure(clip: Clip, rounds: int, out_dir: Path) -> dict[str, list[Run]]:
-    """Time every command on ``clip`` for ``rounds`` rounds, rotating their order each round."""
-    named = commands(clip, out_dir)
-    names = list(named)
-    runs: dict[str, list[Run]] = {name: [] for name in names}
-    for round_number in range(rounds):
-        order = names[round_number % len(names) :] + names[: round_number % len(names)]
-        for name in order:
-            runs[name].append(timed(named[name]))
-    return runs
+def measure(plan: list[tuple[Clip, int]], out_dir: Path) -> list[dict[str, list[Run]]]:
+    """Time every command on each clip for its number of rounds; the runs of each clip.
+
+    The clips take turns, each clip's rounds spread evenly over the whole run, so that the
+    machine's speed drifting over the hour weighs on every clip alike; within a round, the
+    commands run in an order that rotates from one round to the next.
+    """
+    results: list[dict[str, list[Run]]] = [{} for _ in plan]
+    turns = schedule([rounds for _, rounds in plan])
+    for round_number, playing in enumerate(turns):
+        print(f"benchmark: round {round_number + 1} of {len(turns)}", file=sys.stderr)
+        for clip_number in playing:
+            clip, runs = plan[clip_number][0], results[clip_number]
+            named = commands(clip, out_dir)
+            names = list(named)
+            turn = len(next(iter(runs.values()), [])) % len(names)
+            for name in names[turn:] + names[:turn]:
+                runs.setdefault(name, []).append(timed(named[name]))
+    return results
+
+
+def schedule(rounds: list[int]) -> list[list[int]]:
+    """Which clips play in each round, for clips wanting ``rounds[i]`` rounds each: as many
+    rounds as the most wanted, each clip's spread evenly over them, ending with the last.
+
+    >>> schedule([3, 2, 1])
+    [[0], [0, 1], [0, 1, 2]]
+    """
+    total = max(rounds, default=0)
+    return [
+        [i for i, wanted in enumerate(rounds) if (r + 1) * wanted // total > r * wanted // total]
+        for r in range(total)
+    ]
 
 
 def rounds_for(minutes: float, longest: float, rounds: int) -> int:
@@ -320,12 +345,9 @@ def main(argv: list[str] | None = None) -> int:
         longest = max(minutes)
         plan = [(h, m, rounds_for(m, longest, args.rounds)) for h in heights for m in minutes]
     compileall.compile_dir(ROOT / "clipindex", quiet=1)
-    results = []
-    for height, minutes, rounds in plan:
-        clip = make_clip(work, height, minutes)
-        print(f"benchmark: {clip.path.name}", file=sys.stderr)
-        results.append((clip, measure(clip, rounds, work)))
-    page = report(results)
+    clips = [(make_clip(work, height, minutes), rounds) for height, minutes, rounds in plan]
+    runs = measure(clips, work)
+    page = report([(clip, clip_runs) for (clip, _), clip_runs in zip(clips, runs, strict=True)])
     if args.output == "-":
         sys.stdout.write(page)
     else:

@@ -38,6 +38,17 @@ def test_shorter_clips_get_more_rounds():
     assert speed.rounds_for(0.1, 20, 3) == 9, "at most three times as many"
 
 
+def test_clips_take_turns_with_their_rounds_spread_over_the_run():
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import speed
+
+    turns = speed.schedule([9, 6, 3])
+    assert len(turns) == 9 and all(0 in playing for playing in turns)
+    assert [r for r, playing in enumerate(turns) if 1 in playing] == [1, 2, 4, 5, 7, 8]
+    assert [r for r, playing in enumerate(turns) if 2 in playing] == [2, 5, 8]
+    assert speed.schedule([]) == []
+
+
 def test_peak_memory_counts_the_whole_process_tree():
     sys.path.insert(0, str(ROOT / "benchmarks"))
     import speed
