@@ -79,7 +79,9 @@ def index_video(
     (of the credits file) is recorded with the settings, so an index can tell whether it is up to
     date. ``info`` is the video's :func:`~clipindex.probe.probe`, if the caller already has it;
     ``frames``, its :class:`~clipindex.frames.FrameStream` at ``settings.detect_width``, already
-    decoding (the CLI starts the decoder before loading the rest of clipindex).
+    decoding (the CLI starts the decoder before loading the rest of clipindex). On Ctrl-C or an
+    error, the decoders are stopped and the exception raised at once; a music analysis under way
+    is not waited for.
 
     >>> index = index_video("samples/training-montage.mp4", load_credits(...))  # doctest: +SKIP
     >>> [segment.track.title for segment in index.segments]                    # doctest: +SKIP
@@ -101,32 +103,35 @@ def index_video(
     elif credits is not None and info.duration_s is not None:
         _check_room_for_tracks(info.path, info.duration_s, credits, settings.min_segment_s)
 
-    with ThreadPoolExecutor(max_workers=3) as workers:
-        cut_times: Future[list[float]] = Future()
-        try:
-            checksum = workers.submit(sha256_of, path)
-            heard: Future[_Heard] | None = None
-            if audio_stream is not None:
-                sound = workers.submit(
-                    decode_audio,
-                    path,
-                    audio_stream=audio_stream,
-                    sr=settings.sample_rate,
-                    expected_s=info.duration_s,
-                )
-                channels = info.audio[audio_stream].channels
-                heard = workers.submit(
-                    _listen, info.path, sound, settings, credits, channels, _CutTimes(cut_times)
-                )
-            detector, damage = _detect_cuts(info, settings, on_frames, thumbnails, frames)
-            found = detector.finish()
-            cut_times.set_result([cut.time_s for cut in found])
-            sha256 = checksum.result()
-            music = heard.result() if heard is not None else _Heard()
-        except BaseException:  # Ctrl-C or a failure: stop the other decoder and the analysis
-            cut_times.cancel()
-            ffmpeg.stop_all()
-            raise
+    workers = ThreadPoolExecutor(max_workers=3)
+    cut_times: Future[list[float]] = Future()
+    try:
+        checksum = workers.submit(sha256_of, path)
+        heard: Future[_Heard] | None = None
+        if audio_stream is not None:
+            sound = workers.submit(
+                decode_audio,
+                path,
+                audio_stream=audio_stream,
+                sr=settings.sample_rate,
+                expected_s=info.duration_s,
+            )
+            channels = info.audio[audio_stream].channels
+            heard = workers.submit(
+                _listen, info.path, sound, settings, credits, channels, _CutTimes(cut_times)
+            )
+        detector, damage = _detect_cuts(info, settings, on_frames, thumbnails, frames)
+        found = detector.finish()
+        cut_times.set_result([cut.time_s for cut in found])
+        sha256 = checksum.result()
+        music = heard.result() if heard is not None else _Heard()
+    except BaseException:  # Ctrl-C or a failure: stop the other decoder, and return at once
+        # rather than wait for an analysis under way (it finishes unwatched, its result dropped)
+        cut_times.cancel()
+        ffmpeg.stop_all()
+        workers.shutdown(wait=False, cancel_futures=True)
+        raise
+    workers.shutdown()
 
     times_s = detector.times_s
     warnings += music.warnings

@@ -7,10 +7,12 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
 
+from clipindex import ffmpeg
 from clipindex.credits import load_credits
 from clipindex.errors import MediaError
 from clipindex.files import sha256_of
@@ -166,19 +168,36 @@ def test_unicode_titles_and_paths_survive_into_the_index(tmp_path):
     assert document["segments"][0]["track"]["title"] == "Cœur en feu & <flammes>"
 
 
-def test_interrupt_stops_promptly_and_leaves_no_output(tmp_path):
+@pytest.fixture(scope="module")
+def five_minute_sample(tmp_path_factory):
+    """The sample four times over (copied, not re-encoded): long enough that indexing is still
+    under way, sound analysis included, seconds after it starts on any machine."""
+    folder = tmp_path_factory.mktemp("long")
+    listing = folder / "list.txt"
+    listing.write_text(f"file '{SAMPLE_VIDEO.resolve()}'\n" * 4)
+    video = folder / "montage-5min.mp4"
+    subprocess.run(
+        [ffmpeg.executable(), "-v", "error", "-f", "concat", "-safe", "0", "-i", str(listing),
+         "-c", "copy", str(video)],
+        check=True,
+    )  # fmt: skip
+    return video
+
+
+@pytest.mark.parametrize("after_s", [1.0, 3.0])
+def test_interrupt_stops_promptly_and_leaves_no_output(five_minute_sample, tmp_path, after_s):
     out = tmp_path / "montage.json"
     process = subprocess.Popen(
-        [sys.executable, "-m", "clipindex", "index", str(SAMPLE_VIDEO), "--credits",
+        [sys.executable, "-m", "clipindex", "index", str(five_minute_sample), "--credits",
          str(SAMPLE_CREDITS), "-o", str(out)],
         stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
-    time.sleep(2.0)
+    time.sleep(after_s)  # decoding at first; then the sound is analysed while the video decodes
     assert process.poll() is None, "indexing finished before it could be interrupted"
     interrupted = time.monotonic()
     process.send_signal(signal.SIGINT)
     _, err = process.communicate(timeout=10)
-    assert time.monotonic() - interrupted < 3.0
+    assert time.monotonic() - interrupted < 1.5, "the analysis under way is not waited for"
     assert process.returncode == 130
     assert "interrupted" in err and "Traceback" not in err
     assert os.listdir(tmp_path) == []
@@ -235,3 +254,25 @@ def test_every_reader_refuses_what_is_not_an_index_by_name(tmp_path, command, co
     assert code == 2, err
     assert err.count("\n") == 1 and str(index) in err and message in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["thing.json"]
+
+
+def test_an_interrupt_does_not_wait_for_the_analysis_under_way(monkeypatch):
+    analysing, release = threading.Event(), threading.Event()
+
+    def slow_listen(*args, **kwargs):
+        analysing.set()
+        release.wait(30)
+
+    def interrupted_decode(*args, **kwargs):
+        assert analysing.wait(10)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("clipindex.pipeline._listen", slow_listen)
+    monkeypatch.setattr("clipindex.pipeline._detect_cuts", interrupted_decode)
+    started = time.monotonic()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            index_video(SAMPLE_VIDEO, load_credits(SAMPLE_CREDITS))
+        assert time.monotonic() - started < 5.0
+    finally:
+        release.set()
