@@ -194,17 +194,16 @@ def measure(plan: list[tuple[Clip, int]], out_dir: Path) -> list[dict[str, list[
     machine's speed drifting over the hour weighs on every clip alike; within a round, the
     commands run in an order that rotates from one round to the next.
     """
-    results: list[dict[str, list[Run]]] = [{} for _ in plan]
+    named = [commands(clip, out_dir) for clip, _ in plan]
+    results: list[dict[str, list[Run]]] = [{name: [] for name in each} for each in named]
     turns = schedule([rounds for _, rounds in plan])
     for round_number, playing in enumerate(turns):
         print(f"benchmark: round {round_number + 1} of {len(turns)}", file=sys.stderr)
         for clip_number in playing:
-            clip, runs = plan[clip_number][0], results[clip_number]
-            named = commands(clip, out_dir)
-            names = list(named)
-            turn = len(next(iter(runs.values()), [])) % len(names)
+            names, runs = list(named[clip_number]), results[clip_number]
+            turn = len(runs["clipindex"]) % len(names)  # rounds this clip has played
             for name in names[turn:] + names[:turn]:
-                runs.setdefault(name, []).append(timed(named[name]))
+                runs[name].append(timed(named[clip_number][name]))
     return results
 
 

@@ -65,24 +65,11 @@ def test_peak_memory_counts_the_whole_process_tree():
             f"import subprocess, sys; subprocess.run([sys.executable, '-c', {holder!r}])",
         ],
         stdout=subprocess.PIPE,
-    )  # a child holding 200 MB under a parent holding little
+        start_new_session=True,
+    )  # a child holding 200 MB under a parent holding little, both in a group of their own
     try:
         assert parent.stdout.readline() == b"x\n"
         assert speed._tree_rss_mb(parent.pid) > 200
     finally:
-        for child in _children(parent.pid):
-            os.kill(child, signal.SIGKILL)
-        parent.kill()
+        os.killpg(parent.pid, signal.SIGKILL)
         parent.wait()
-
-
-def _children(pid: int) -> list[int]:
-    found = []
-    for entry in os.listdir("/proc"):
-        try:
-            with open(f"/proc/{entry}/stat") as handle:
-                if int(handle.read().rsplit(")", 1)[1].split()[1]) == pid:
-                    found.append(int(entry))
-        except (OSError, ValueError, IndexError):
-            continue
-    return found
