@@ -36,7 +36,6 @@ from scenedetect.detectors import (
 
 from clipindex.cuts import Cut, CutDetector
 from clipindex.frames import FrameStream
-from clipindex.probe import probe
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from markdown import write_section  # noqa: E402  (beside this file)
@@ -215,9 +214,8 @@ def video_of(truth_path: Path, truth: dict) -> Path:
 
 def run_clipindex(video: Path) -> tuple[list[float], list[Cut]]:
     """The time of every decoded frame, and clipindex's cuts of every kind."""
-    info = probe(video)
-    detector = CutDetector(fps=info.video.nominal_fps or 25.0)
-    with FrameStream(info) as frames:
+    with FrameStream(video) as frames:
+        detector = CutDetector(fps=frames.info.video.nominal_fps or 25.0)
         for frame in frames:
             detector.process(frame)
     return detector.times_s, detector.finish()

@@ -1,5 +1,7 @@
 """Decode video frames once, downscaled inside ffmpeg, streamed with their real presentation times.
 
+Decoding starts from the file's path alone: what the file holds (:class:`MediaInfo`) is read from
+the decoder's own description of its input, so no separate probe delays the first frame.
 Frames arrive in decode order, one per decoded frame (no frame is duplicated or dropped to fit a
 nominal rate), so frame numbers match the file and times stay true on variable-frame-rate video.
 The decoder skips its deblocking (loop) filter: it smooths block edges that vanish at 256 px
@@ -12,6 +14,7 @@ Memory does not grow with the video's length.
 from __future__ import annotations
 
 import collections
+import os
 import re
 import threading
 from collections.abc import Iterator
@@ -22,7 +25,7 @@ import ffmpeg as ffmpeg_python
 
 from clipindex import ffmpeg
 from clipindex.errors import MediaError
-from clipindex.probe import MediaInfo
+from clipindex.probe import MediaInfo, check_readable_file, read_description
 
 if TYPE_CHECKING:  # NumPy loads when frames are first read, once ffmpeg is already decoding
     import numpy as np
@@ -33,6 +36,7 @@ DETECT_WIDTH = 256
 _BUFFER_BYTES = 16 << 20
 """Decoded frames held for a caller that is busy, at most; ffmpeg waits beyond that."""
 
+_OUTPUT_SIZE = re.compile(r"^\s*Stream #0:0: Video: .*?, (?P<w>\d+)x(?P<h>\d+)\b")
 _SHOWINFO = re.compile(r"Parsed_showinfo.*\bn:\s*(\d+)\s+pts:\s*(\S+)\s+pts_time:(\S+)")
 _LOG_PREFIX = re.compile(r"^(?:\[[^\]]*@ 0x[0-9a-f]+\]\s*)+")
 _DAMAGE_WORDS = ("error", "corrupt", "invalid", "concealing", "missing", "truncat")
@@ -78,35 +82,28 @@ class Frame:
     image: np.ndarray
 
 
-def frame_size(info: MediaInfo, width: int = DETECT_WIDTH) -> tuple[int, int]:
-    """The (width, height) frames are decoded at: ``width`` wide (never upscaled), as displayed.
-
-    Rotation metadata is applied by ffmpeg, so a portrait phone clip is decoded upright.
-    """
-    if info.video is None:
-        raise MediaError(f"{info.path}: no video stream (is it an audio file?)")
-    src_w, src_h = info.video.width, info.video.height
-    if round(info.video.rotation_deg) % 180 == 90:
-        src_w, src_h = src_h, src_w
-    if src_w <= 0 or src_h <= 0:
-        raise MediaError(f"{info.path}: the video stream has no picture size")
-    out_w = min(width, src_w)
-    out_w -= out_w % 2
-    out_h = max(2, round(src_h * out_w / src_w / 2) * 2)
-    return out_w, out_h
-
-
 class FrameStream:
     """Iterate over a file's frames; ``damage`` collects ffmpeg's complaints about the stream.
 
-    >>> with FrameStream(probe("clip.mp4")) as frames:  # doctest: +SKIP
+    Frames are decoded ``width`` pixels wide (never upscaled, even, as displayed: ffmpeg applies
+    rotation metadata, so a portrait phone clip is decoded upright). ``info`` and ``size`` are
+    known once ffmpeg has described the file and decoded its first frame.
+
+    >>> with FrameStream("clip.mp4") as frames:  # doctest: +SKIP
+    ...     print(frames.info.duration_s, frames.size)
     ...     for frame in frames:
     ...         print(frame.index, frame.time_s, frame.image.shape)
     """
 
-    def __init__(self, info: MediaInfo, width: int = DETECT_WIDTH):
-        self.info = info
-        self.size = frame_size(info, width)
+    def __init__(self, path: str | os.PathLike[str], width: int = DETECT_WIDTH):
+        self.path = os.fspath(path)
+        self.width = width
+        self._size_bytes = check_readable_file(self.path)
+        self._description: list[str] | None = []  # ffmpeg's description of its input, so far
+        self._info: MediaInfo | None = None
+        self._size: tuple[int, int] | None = None
+        self._header_error: MediaError | None = None
+        self._header_ready = threading.Event()
         self._times: collections.deque[float | None] = collections.deque()
         self._times_ready = threading.Condition()
         self._stderr_done = False
@@ -121,11 +118,34 @@ class FrameStream:
         self._stopping = False
         self._reader_thread: threading.Thread | None = None
 
+    @property
+    def info(self) -> MediaInfo:
+        """What the file holds; raises :class:`MediaError` if ffmpeg cannot decode its video."""
+        self._wait_for_header()
+        return self._info
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """The (width, height) the frames are decoded at."""
+        self._wait_for_header()
+        return self._size
+
+    def _wait_for_header(self) -> None:
+        if self._process is None and not self._header_ready.is_set():
+            raise RuntimeError("FrameStream must be used as a context manager")
+        self._header_ready.wait()
+        if self._header_error is not None:
+            raise self._header_error
+
     def _args(self) -> list[str]:
-        width, height = self.size
         stream = (
-            ffmpeg_python.input(ffmpeg.input_url(self.info.path), skip_loop_filter="all")["v:0"]
-            .filter("scale", width, height, flags="area")
+            ffmpeg_python.input(ffmpeg.input_url(self.path), skip_loop_filter="all")["v:0"]
+            .filter(
+                "scale",
+                w=f"trunc(min({self.width},iw)/2)*2",
+                h="max(2,round(ih*ow/iw/2)*2)",
+                flags="area",
+            )
             .filter("showinfo", checksum=0)  # times only: no checksums, means or deviations
             .output("pipe:", format="rawvideo", pix_fmt="bgr24", fps_mode="passthrough")
         )
@@ -162,9 +182,12 @@ class FrameStream:
         self._process = None
 
     def _read_frames(self) -> None:
-        frame_bytes = self.size[0] * self.size[1] * 3
-        most = max(2, _BUFFER_BYTES // frame_bytes)
         try:
+            self._header_ready.wait()
+            if self._size is None:  # ffmpeg could not decode a frame: nothing to read
+                return
+            frame_bytes = self._size[0] * self._size[1] * 3
+            most = max(2, _BUFFER_BYTES // frame_bytes)
             while True:
                 data = self._process.stdout.read(frame_bytes)
                 if len(data) < frame_bytes:
@@ -194,6 +217,8 @@ class FrameStream:
     def _read_stderr(self) -> None:
         for raw in self._process.stderr:
             line = raw.decode("utf-8", "replace").rstrip()
+            if not self._header_ready.is_set():
+                self._read_header(line)
             match = _SHOWINFO.search(line)
             if match:
                 time_s = None if match[3] in ("NOPTS", "nan") else float(match[3])
@@ -206,9 +231,40 @@ class FrameStream:
                 self._log_tail.append(message)
                 if any(word in message.lower() for word in _DAMAGE_WORDS):
                     self.damage.append(Damage(self._last_time_s, message))
+        if not self._header_ready.is_set():  # ffmpeg ended before it could describe a frame
+            self._read_header(None)
         with self._times_ready:
             self._stderr_done = True
             self._times_ready.notify()
+
+    def _read_header(self, line: str | None) -> None:
+        """Take in one more line of ffmpeg's log (None when it ends) until both what the file
+        holds and the size of the frames written are known, or why they cannot be."""
+        try:
+            if self._description is not None:  # ffmpeg is still describing its input
+                if line is not None and not line.startswith("Stream mapping:"):
+                    self._description.append(line)
+                    return
+                self._info = self._described()
+                if line is not None:
+                    return
+            if line is None:
+                detail = self._log_tail[-1] if self._log_tail else "no message from ffmpeg"
+                raise MediaError(f"{self.path}: no video frame could be decoded (ffmpeg: {detail})")
+            size = _OUTPUT_SIZE.match(line)
+            if size is None:
+                return
+            self._size = (int(size["w"]), int(size["h"]))
+        except MediaError as error:
+            self._header_error = error
+        self._header_ready.set()
+
+    def _described(self) -> MediaInfo:
+        description, self._description = "\n".join(self._description), None
+        info = read_description(self.path, self._size_bytes, description)
+        if info.video is None:
+            raise MediaError(f"{self.path}: no video stream (is it an audio file?)")
+        return info
 
     def _next_time(self) -> float | None:
         with self._times_ready:

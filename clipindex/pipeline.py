@@ -1,4 +1,4 @@
-"""The indexing pipeline: probe → decode → detect cuts → segment the music → link credits → index.
+"""The indexing pipeline: decode → detect cuts → segment the music → link credits → index.
 
 Video frames and sound are decoded at the same time (the sound in a second ffmpeg process on a
 worker thread, as is the file's checksum), and the music is analysed as soon as the sound is
@@ -23,7 +23,7 @@ from clipindex.credits import Credits
 from clipindex.cuts import CutDetector, CutParameters, shots_from_cuts
 from clipindex.errors import CreditsError, MediaError
 from clipindex.files import sha256_of
-from clipindex.frames import DETECT_WIDTH, FrameStream, describe_damage, frame_size
+from clipindex.frames import DETECT_WIDTH, FrameStream, describe_damage
 from clipindex.index import (
     AudioStream,
     Codecs,
@@ -38,7 +38,7 @@ from clipindex.index import (
     TrackCredit,
 )
 from clipindex.outputs.thumbnails import ThumbnailWriter
-from clipindex.probe import MediaInfo, probe
+from clipindex.probe import MediaInfo
 
 if TYPE_CHECKING:  # imported on the analysis thread, while the video decodes
     from clipindex.music import MusicAnalysis
@@ -64,7 +64,6 @@ def index_video(
     on_frames: Callable[[int], None] | None = None,
     thumbnails: ThumbnailWriter | None = None,
     credits_sha256: str | None = None,
-    info: MediaInfo | None = None,
     frames: FrameStream | None = None,
 ) -> Index:
     """Index the video at ``path``: its cuts, shots and musical segments, linked to ``credits``.
@@ -77,9 +76,9 @@ def index_video(
     ``thumbnails`` writes a small JPEG of each shot from the frames decoded for cut detection.
     ``on_frames(n)`` is told of every ``n`` frames decoded, for a progress bar. ``credits_sha256``
     (of the credits file) is recorded with the settings, so an index can tell whether it is up to
-    date. ``info`` is the video's :func:`~clipindex.probe.probe`, if the caller already has it;
-    ``frames``, its :class:`~clipindex.frames.FrameStream` at ``settings.detect_width``, already
-    decoding (the CLI starts the decoder before loading the rest of clipindex). On Ctrl-C or an
+    date. ``frames`` is the video's :class:`~clipindex.frames.FrameStream` at
+    ``settings.detect_width``, if the caller has started it (the CLI starts the decoder before
+    loading the rest of clipindex); what the file holds is read from it. On Ctrl-C or an
     error, the decoders are stopped and the exception raised at once; a music analysis under way
     is not waited for.
 
@@ -89,8 +88,23 @@ def index_video(
     """
     settings = settings or IndexSettings()
     path = os.fspath(path)
-    info = info if info is not None else probe(path)
-    frame_size(info, settings.detect_width)  # refuses a file without a picture, before starting
+    frames = frames if frames is not None else FrameStream(path, settings.detect_width)
+    if frames.width != settings.detect_width:
+        raise ValueError(f"frames decoded {frames.width} px wide, not {settings.detect_width}")
+    with frames:
+        return _index(frames, credits, settings, on_frames, thumbnails, credits_sha256)
+
+
+def _index(
+    frames: FrameStream,
+    credits: Credits | None,
+    settings: IndexSettings,
+    on_frames: Callable[[int], None] | None,
+    thumbnails: ThumbnailWriter | None,
+    credits_sha256: str | None,
+) -> Index:
+    info = frames.info
+    path = info.path
     audio_stream = _choose_audio_stream(info, settings.audio_stream)
     warnings: list[str] = []
     if audio_stream is None:
@@ -120,7 +134,7 @@ def index_video(
             heard = workers.submit(
                 _listen, info.path, sound, settings, credits, channels, _CutTimes(cut_times)
             )
-        detector, damage = _detect_cuts(info, settings, on_frames, thumbnails, frames)
+        detector = _detect_cuts(frames, settings, on_frames, thumbnails)
         found = detector.finish()
         cut_times.set_result([cut.time_s for cut in found])
         sha256 = checksum.result()
@@ -135,7 +149,7 @@ def index_video(
 
     times_s = detector.times_s
     warnings += music.warnings
-    warnings += describe_damage(damage)
+    warnings += describe_damage(frames.damage)
     duration_s = _indexed_duration(info, times_s, warnings)
     cuts = [_cut_entry(cut, times_s) for cut in found]
     shots = [
@@ -191,26 +205,21 @@ _PROGRESS_EVERY = 25
 
 
 def _detect_cuts(
-    info: MediaInfo,
+    frames: FrameStream,
     settings: IndexSettings,
     on_frames: Callable[[int], None] | None,
-    thumbnails: ThumbnailWriter | None = None,
-    started: FrameStream | None = None,
-) -> tuple[CutDetector, list[str]]:
-    detector = CutDetector(settings.cuts, fps=info.video.nominal_fps or 25.0)
-    frames = started if started is not None else FrameStream(info, settings.detect_width)
-    if frames.size != frame_size(info, settings.detect_width):
-        raise ValueError(f"frames decoded at {frames.size}, not {settings.detect_width} px wide")
-    with frames:
-        for frame in frames:
-            detector.process(frame)
-            if thumbnails is not None:
-                thumbnails.add(frame, detector)
-            if on_frames is not None and frame.index % _PROGRESS_EVERY == _PROGRESS_EVERY - 1:
-                on_frames(_PROGRESS_EVERY)
+    thumbnails: ThumbnailWriter | None,
+) -> CutDetector:
+    detector = CutDetector(settings.cuts, fps=frames.info.video.nominal_fps or 25.0)
+    for frame in frames:
+        detector.process(frame)
+        if thumbnails is not None:
+            thumbnails.add(frame, detector)
+        if on_frames is not None and frame.index % _PROGRESS_EVERY == _PROGRESS_EVERY - 1:
+            on_frames(_PROGRESS_EVERY)
     if on_frames is not None:
         on_frames(len(detector.times_s) % _PROGRESS_EVERY)
-    return detector, frames.damage
+    return detector
 
 
 class _CutTimes(Sequence[float]):

@@ -99,7 +99,20 @@ def _rate(rest: str, unit: str) -> float | None:
     return None
 
 
-def _check_readable_file(path: str) -> int:
+def probe(path: str | os.PathLike[str]) -> MediaInfo:
+    """Describe the media file at ``path``; raise :class:`MediaError` if ffmpeg cannot open it.
+
+    >>> info = probe("samples/training-montage.mp4")  # doctest: +SKIP
+    >>> info.video.width, info.default_audio.codec      # doctest: +SKIP
+    (640, 'aac')
+    """
+    path = os.fspath(path)
+    size = check_readable_file(path)
+    return read_description(path, size, ffmpeg.describe_input(path))
+
+
+def check_readable_file(path: str) -> int:
+    """The size of the file at ``path``; raise :class:`MediaError` if it cannot be a video."""
     if not os.path.exists(path):
         raise MediaError(f"{path}: no such file")
     if os.path.isdir(path):
@@ -112,16 +125,11 @@ def _check_readable_file(path: str) -> int:
     return size
 
 
-def probe(path: str | os.PathLike[str]) -> MediaInfo:
-    """Describe the media file at ``path``; raise :class:`MediaError` if ffmpeg cannot open it.
-
-    >>> info = probe("samples/training-montage.mp4")  # doctest: +SKIP
-    >>> info.video.width, info.default_audio.codec      # doctest: +SKIP
-    (640, 'aac')
+def read_description(path: str, size_bytes: int, report: str) -> MediaInfo:
+    """The facts in ffmpeg's description of its input (``Input #0`` and what follows it), as
+    printed by ``ffmpeg -i`` or by any ffmpeg run at log level ``info``; raise
+    :class:`MediaError` in the user's terms if ffmpeg could not open the file.
     """
-    path = os.fspath(path)
-    size = _check_readable_file(path)
-    report = ffmpeg.describe_input(path)
     lines = report.splitlines()
     container = next((m["container"] for m in map(_INPUT.match, lines) if m), None)
     if container is None:
@@ -135,6 +143,8 @@ def probe(path: str | os.PathLike[str]) -> MediaInfo:
     audio: list[AudioStreamInfo] = []
     current_kind = None
     for line in lines:
+        if line.startswith(("Stream mapping:", "Output #")):
+            break  # what ffmpeg writes, not what it reads
         if duration := _DURATION.search(line):
             if duration["h"] is not None:
                 duration_s = (
@@ -183,7 +193,7 @@ def probe(path: str | os.PathLike[str]) -> MediaInfo:
             current_kind = "audio"
     return MediaInfo(
         path=path,
-        size_bytes=size,
+        size_bytes=size_bytes,
         container=container,
         duration_s=duration_s,
         start_s=start_s,

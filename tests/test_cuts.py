@@ -9,7 +9,6 @@ import pytest
 
 from clipindex.cuts import CutDetector, features, gradual
 from clipindex.frames import Frame, FrameStream
-from clipindex.probe import probe
 from conftest import SAMPLES, shared, truth
 
 FPS = 24.0
@@ -123,7 +122,7 @@ def test_scores_are_content_detectors():
 
 def _sample_frames(every):
     """Every ``every``-th frame of the bundled sample, as decoded for cut detection."""
-    with FrameStream(probe(SAMPLES / "training-montage.mp4")) as frames:
+    with FrameStream(SAMPLES / "training-montage.mp4") as frames:
         return [frame.image for frame in frames if frame.index % every == 0]
 
 
@@ -261,9 +260,8 @@ def test_fade_to_a_white_card_is_a_fade_out():
 )
 def test_real_footage_hard_cuts_within_one_frame(name):
     path = shared(name)
-    info = probe(path)
-    detector = CutDetector(fps=info.video.nominal_fps)
-    with FrameStream(info) as frames:
+    with FrameStream(path) as frames:
+        detector = CutDetector(fps=frames.info.video.nominal_fps)
         for frame in frames:
             detector.process(frame)
     cuts = detector.finish()
@@ -293,9 +291,8 @@ KINDS = {
 @functools.cache
 def _found_in(path):
     """The cuts found in a video file, as the pipeline finds them."""
-    info = probe(path)
-    detector = CutDetector(fps=info.video.nominal_fps)
-    with FrameStream(info) as frames:
+    with FrameStream(path) as frames:
+        detector = CutDetector(fps=frames.info.video.nominal_fps)
         for frame in frames:
             detector.process(frame)
     return detector.finish()

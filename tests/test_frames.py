@@ -5,14 +5,15 @@ import time
 import pytest
 
 from clipindex import frames as frames_module
-from clipindex.frames import FrameStream, frame_size
+from clipindex.errors import MediaError
+from clipindex.frames import FrameStream
 from clipindex.probe import probe
 from conftest import shared, truth
 from media import FPS, make_clip
 
 
 def _times(path):
-    with FrameStream(probe(path)) as frames:
+    with FrameStream(path) as frames:
         return [(frame.index, frame.time_s, frame.image.shape) for frame in frames]
 
 
@@ -32,18 +33,36 @@ def test_stream_start_offset_is_kept():
 
 
 def test_rotated_video_is_decoded_upright():
-    info = probe(shared("issue-134-rotate.mp4"))
-    width, height = frame_size(info)
-    assert height > width  # 1280x544 turned by 90 degrees
-    with FrameStream(info) as frames:
+    with FrameStream(shared("issue-134-rotate.mp4")) as frames:
         first = next(iter(frames))
-    assert first.image.shape == (height, width, 3)
+        assert frames.size == (256, 602)  # 1280x544 turned by 90 degrees
+        assert frames.info.video.rotation_deg == -90.0
+    assert first.image.shape == (602, 256, 3)
 
 
-def test_frames_are_downscaled_never_upscaled():
-    info = probe(shared("goldeneye-vfr-drop3.mp4"))
-    assert frame_size(info, 256) == (256, 108)
-    assert frame_size(info, 4000) == (1280, 544)
+@pytest.mark.parametrize("width, size", [(256, (256, 108)), (255, (254, 108)), (4000, (1280, 544))])
+def test_frames_are_downscaled_never_upscaled(width, size):
+    with FrameStream(shared("goldeneye-vfr-drop3.mp4"), width=width) as frames:
+        assert frames.size == size
+        assert next(iter(frames)).image.shape == (size[1], size[0], 3)
+
+
+def test_the_decoder_describes_the_file_as_a_probe_does():
+    path = shared("bbb-two-tracks.mkv")
+    with FrameStream(path) as frames:
+        assert frames.info == probe(path)
+
+
+@pytest.mark.parametrize(
+    "name, message",
+    [
+        ("Kevin_MacLeod_-_Vibe_Ace.hq.ogg", "no video stream"),
+        ("README.md", "not a media file ffmpeg can read"),
+    ],
+)
+def test_a_file_without_pictures_is_refused_in_words(name, message):
+    with FrameStream(shared(name)) as frames, pytest.raises(MediaError, match=message):
+        list(frames)
 
 
 def _wait_for_ffmpeg(frames, seconds: float) -> bool:
@@ -57,8 +76,7 @@ def _wait_for_ffmpeg(frames, seconds: float) -> bool:
 def test_frames_are_taken_off_the_pipe_while_the_caller_is_busy(tmp_path):
     # 100 frames of 256x144 (11 MB) are more than ffmpeg's pipe holds, not more than the buffer:
     # ffmpeg finishes decoding before the caller reads a single frame.
-    info = probe(make_clip(tmp_path / "clip.mp4", seconds=4.0))
-    with FrameStream(info) as frames:
+    with FrameStream(make_clip(tmp_path / "clip.mp4", seconds=4.0)) as frames:
         assert _wait_for_ffmpeg(frames, 30), "ffmpeg waited for the caller to read"
         times = [frame.time_s for frame in frames]
     assert len(times) == 4 * FPS
@@ -66,13 +84,13 @@ def test_frames_are_taken_off_the_pipe_while_the_caller_is_busy(tmp_path):
 
 
 def test_frames_held_for_a_busy_caller_are_bounded(tmp_path, monkeypatch):
-    info = probe(make_clip(tmp_path / "clip.mp4", seconds=4.0))
-    width, height = frame_size(info)
-    monkeypatch.setattr(frames_module, "_BUFFER_BYTES", 5 * width * height * 3)
-    with FrameStream(info) as frames:
+    clip = make_clip(tmp_path / "clip.mp4", seconds=4.0)
+    monkeypatch.setattr(frames_module, "_BUFFER_BYTES", 5 * 256 * 144 * 3)
+    with FrameStream(clip) as frames:
+        assert frames.size == (256, 144)
         assert not _wait_for_ffmpeg(frames, 1.5), "ffmpeg decoded past the bound"
         assert len(frames._frames) <= 5
         first = [frame.index for _, frame in zip(range(10), frames, strict=False)]
     assert first == list(range(10))  # and leaving early, with the buffer full, does not hang
-    with FrameStream(info) as frames:
+    with FrameStream(clip) as frames:
         assert len(list(frames)) == 4 * FPS

@@ -6,7 +6,6 @@ from clipindex.credits import load_credits
 from clipindex.errors import CreditsError, MediaError
 from clipindex.frames import FrameStream
 from clipindex.pipeline import index_video
-from clipindex.probe import probe
 from clipindex.testing import assert_index_matches
 from conftest import ROOT, SAMPLE_TRUTH, shared, truth
 
@@ -66,12 +65,11 @@ def test_variable_frame_rate_cuts_at_true_times():
 
 def test_frames_already_decoding_give_the_same_index():
     path = shared("goldeneye-vfr-drop3.mp4")
-    info = probe(path)
-    with FrameStream(info) as frames:
-        started = index_video(path, info=info, frames=frames)
+    with FrameStream(path) as frames:
+        started = index_video(path, frames=frames)
     assert started == index_video(path)
-    with FrameStream(info, width=128) as frames, pytest.raises(ValueError, match="px wide"):
-        index_video(path, info=info, frames=frames)
+    with FrameStream(path, width=128) as frames, pytest.raises(ValueError, match="px wide"):
+        index_video(path, frames=frames)
 
 
 def test_silent_video_with_credits_is_refused():

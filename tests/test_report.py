@@ -12,7 +12,6 @@ import numpy as np
 import pytest
 
 from clipindex.frames import FrameStream
-from clipindex.probe import probe
 from conftest import SAMPLE_CREDITS, SAMPLE_VIDEO
 from output_helpers import headless_chromium, run_cli
 
@@ -57,7 +56,7 @@ def test_each_shot_has_a_thumbnail_taken_from_that_shot(indexed):
     assert sorted(p.name for p in (folder / "thumbs").iterdir()) == [
         f"shot-{n:04d}.jpg" for n in range(len(shots))
     ]
-    with FrameStream(probe(SAMPLE_VIDEO)) as frames:
+    with FrameStream(SAMPLE_VIDEO) as frames:
         signatures = np.stack([_signature(frame.image) for frame in frames])
     for shot in shots:
         picture = cv2.imread(str(folder / shot["thumbnail"]))

@@ -128,13 +128,11 @@ def _index_one(
 ) -> None:
     from clipindex.files import check_output_path, write_atomically
     from clipindex.frames import FrameStream
-    from clipindex.probe import probe
 
     check_output_path(output, [video] + ([credits_path] if credits_path else []))
-    info = probe(video)
     # Decoding starts now; loading the rest (NumPy, OpenCV, PySceneDetect, pydantic)
     # takes a few tenths of a second, spent while ffmpeg decodes the first frames.
-    with FrameStream(info) as frames:
+    with FrameStream(video) as frames:
         from tqdm import tqdm
 
         from clipindex.batch import credits_digest
@@ -149,7 +147,7 @@ def _index_one(
             index_folder = os.path.dirname(output) if output != "-" else "."
             thumbnails = ThumbnailWriter(thumbnails_dir, relative_to=index_folder or ".")
         with tqdm(
-            total=_expected_frames(info),
+            total=_expected_frames(frames.info),
             unit="frame",
             disable=not show,
             leave=False,
@@ -162,7 +160,6 @@ def _index_one(
                 on_frames=bar.update,
                 thumbnails=thumbnails,
                 credits_sha256=credits_digest(credits_path),
-                info=info,
                 frames=frames,
             )
     write_atomically(output, index.to_json())
