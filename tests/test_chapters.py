@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from clipindex import ffmpeg
 from clipindex.outputs import CHAPTER_FORMATS, ChapterError, chapter_list, format_chapters
 from clipindex.outputs.chapters import clean_text
+from clipindex.outputs.spreadsheet import FORMULA_STARTS
 from output_helpers import (
     chapter_times,
     make_index,
@@ -272,6 +273,23 @@ def test_csv_opens_as_a_table_with_credits(sample_json, tmp_path):
     assert float(rows[1]["duration_s"]) == 33.25
 
 
+def test_csv_never_hands_a_spreadsheet_a_formula():
+    chapters = chapter_list(
+        _three_tracks(
+            ['=HYPERLINK("http://x.example","run")', "+44", "Hearts on Fire"],
+            ["@SUM(A1:A9)", "-M-", "John Cafferty"],
+        )
+    )
+    text = format_chapters(chapters, "csv")
+    rows = list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"), newline="")))
+    assert [(r["track"], r["performers"]) for r in rows] == [
+        ('\'=HYPERLINK("http://x.example","run")', "'@SUM(A1:A9)"),
+        ("'+44", "'-M-"),
+        ("Hearts on Fire", "John Cafferty"),
+    ]
+    assert [r["start_s"] for r in rows] == ["0.000", "30.000", "60.000"]
+
+
 def test_bad_index_files_get_one_line(tmp_path):
     newer = tmp_path / "newer.json"
     newer.write_text(json.dumps({"schema_version": 9}))
@@ -315,6 +333,8 @@ def test_any_unicode_title_survives_every_format(titles, performer):
         read = _read_titles(format_name, text)
         if format_name == "youtube":
             expected_here = [t.replace("<", "‹").replace(">", "›") for t in expected]
+        elif format_name == "csv":  # what a spreadsheet would run as a formula is quoted
+            expected_here = ["'" + t if t.startswith(FORMULA_STARTS) else t for t in expected]
         else:
             expected_here = expected
         assert read == expected_here, format_name

@@ -2,6 +2,9 @@
 
 Times are given both as seconds (for sums) and as ``h:mm:ss.ttt`` (for reading). The text starts
 with a byte-order mark so that Excel, too, opens it as UTF-8; names are joined with ``; ``.
+A text cell that a spreadsheet would take for a formula (one starting with ``=``, ``+``, ``-``,
+``@``, a tab or a carriage return) gets a leading apostrophe, as OWASP advises against CSV
+injection: a credit such as ``=HYPERLINK(...)`` is shown, never run.
 """
 
 from __future__ import annotations
@@ -28,6 +31,9 @@ COLUMNS = (
     "release_date",
 )
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""What a spreadsheet reads as the start of a formula at the head of a cell."""
+
 
 def to_csv(chapters: Chapters) -> str:
     """The CSV text, a header row first."""
@@ -36,6 +42,15 @@ def to_csv(chapters: Chapters) -> str:
     writer.writerow(COLUMNS)
     for number, chapter in enumerate(chapters.items, start=1):
         track = chapter.track
+        texts = [
+            chapter.title,
+            track.title if track else "",
+            "; ".join(track.performers) if track else "",
+            "; ".join(track.composers) if track else "",
+            (track.album or "") if track else "",
+            (track.label or "") if track else "",
+            (track.release_date or "") if track else "",
+        ]
         writer.writerow(
             [
                 number,
@@ -44,13 +59,12 @@ def to_csv(chapters: Chapters) -> str:
                 f"{chapter.start_s:.3f}",
                 f"{chapter.end_s:.3f}",
                 f"{chapter.duration_s:.3f}",
-                chapter.title,
-                track.title if track else "",
-                "; ".join(track.performers) if track else "",
-                "; ".join(track.composers) if track else "",
-                (track.album or "") if track else "",
-                (track.label or "") if track else "",
-                (track.release_date or "") if track else "",
+                *map(_as_text, texts),
             ]
         )
     return "\ufeff" + buffer.getvalue()
+
+
+def _as_text(value: str) -> str:
+    """The cell for a piece of text: never something a spreadsheet would run as a formula."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
