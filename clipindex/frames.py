@@ -85,9 +85,10 @@ class Frame:
 class FrameStream:
     """Iterate over a file's frames; ``damage`` collects ffmpeg's complaints about the stream.
 
-    Frames are decoded ``width`` pixels wide (never upscaled, even, as displayed: ffmpeg applies
-    rotation metadata, so a portrait phone clip is decoded upright). ``info`` and ``size`` are
-    known once ffmpeg has described the file and decoded its first frame.
+    Frames are decoded ``width`` pixels wide, or the video's own width if narrower (even, as
+    displayed: ffmpeg applies rotation metadata, so a portrait phone clip is decoded upright).
+    ``info`` and ``size`` are known once ffmpeg has described the file and decoded its first
+    frame.
 
     >>> with FrameStream("clip.mp4") as frames:  # doctest: +SKIP
     ...     print(frames.info.duration_s, frames.size)
@@ -97,7 +98,7 @@ class FrameStream:
 
     def __init__(self, path: str | os.PathLike[str], width: int = DETECT_WIDTH):
         self.path = os.fspath(path)
-        self.width = width
+        self.max_width = width
         self._size_bytes = check_readable_file(self.path)
         self._description: list[str] | None = []  # ffmpeg's description of its input, so far
         self._info: MediaInfo | None = None
@@ -142,7 +143,7 @@ class FrameStream:
             ffmpeg_python.input(ffmpeg.input_url(self.path), skip_loop_filter="all")["v:0"]
             .filter(
                 "scale",
-                w=f"trunc(min({self.width},iw)/2)*2",
+                w=f"trunc(min({self.max_width},iw)/2)*2",
                 h="max(2,round(ih*ow/iw/2)*2)",
                 flags="area",
             )
@@ -249,8 +250,7 @@ class FrameStream:
                 if line is not None:
                     return
             if line is None:
-                detail = self._log_tail[-1] if self._log_tail else "no message from ffmpeg"
-                raise MediaError(f"{self.path}: no video frame could be decoded (ffmpeg: {detail})")
+                raise self._no_frame("no message from ffmpeg")
             size = _OUTPUT_SIZE.match(line)
             if size is None:
                 return
@@ -265,6 +265,11 @@ class FrameStream:
         if info.video is None:
             raise MediaError(f"{self.path}: no video stream (is it an audio file?)")
         return info
+
+    def _no_frame(self, silent: str) -> MediaError:
+        """The error for a video no frame of which was decoded, with ffmpeg's last word."""
+        detail = self._log_tail[-1] if self._log_tail else silent
+        return MediaError(f"{self.path}: no video frame could be decoded (ffmpeg: {detail})")
 
     def _next_time(self) -> float | None:
         with self._times_ready:
@@ -293,8 +298,5 @@ class FrameStream:
             last_time = time_s
             index += 1
         returncode = self._process.wait()
-        if index == 0:
-            detail = self._log_tail[-1] if self._log_tail else f"ffmpeg exit code {returncode}"
-            raise MediaError(
-                f"{self.info.path}: no video frame could be decoded (ffmpeg: {detail})"
-            )
+        if index == 0:  # ffmpeg stopped between describing the output and writing a frame
+            raise self._no_frame(f"ffmpeg exit code {returncode}")

@@ -89,8 +89,10 @@ def index_video(
     settings = settings or IndexSettings()
     path = os.fspath(path)
     frames = frames if frames is not None else FrameStream(path, settings.detect_width)
-    if frames.width != settings.detect_width:
-        raise ValueError(f"frames decoded {frames.width} px wide, not {settings.detect_width}")
+    if frames.max_width != settings.detect_width:
+        raise ValueError(
+            f"frames asked {frames.max_width} px wide, not the settings' {settings.detect_width}"
+        )
     with frames:
         return _index(frames, credits, settings, on_frames, thumbnails, credits_sha256)
 

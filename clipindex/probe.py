@@ -126,8 +126,8 @@ def check_readable_file(path: str) -> int:
 
 
 def read_description(path: str, size_bytes: int, report: str) -> MediaInfo:
-    """The facts in ffmpeg's description of its input (``Input #0`` and what follows it), as
-    printed by ``ffmpeg -i`` or by any ffmpeg run at log level ``info``; raise
+    """The facts in ffmpeg's description of its input: what ``ffmpeg -i`` prints, or what any
+    ffmpeg run at log level ``info`` prints before ``Stream mapping:``. Raise
     :class:`MediaError` in the user's terms if ffmpeg could not open the file.
     """
     lines = report.splitlines()
@@ -143,8 +143,6 @@ def read_description(path: str, size_bytes: int, report: str) -> MediaInfo:
     audio: list[AudioStreamInfo] = []
     current_kind = None
     for line in lines:
-        if line.startswith(("Stream mapping:", "Output #")):
-            break  # what ffmpeg writes, not what it reads
         if duration := _DURATION.search(line):
             if duration["h"] is not None:
                 duration_s = (
