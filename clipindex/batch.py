@@ -8,7 +8,6 @@ credits, for a file with the same size and SHA-256.
 
 from __future__ import annotations
 
-import hashlib
 import multiprocessing
 import os
 import queue
@@ -79,13 +78,6 @@ def _credits_beside(video: str) -> str | None:
     return None
 
 
-def credits_digest(credits_path: str | None) -> str | None:
-    """SHA-256 of a credits file's bytes, recorded so a change of credits re-indexes."""
-    if credits_path is None:
-        return None
-    return hashlib.sha256(Path(credits_path).read_bytes()).hexdigest()
-
-
 def is_up_to_date(job: Job, parameters: dict) -> bool:
     """Whether ``job.output`` already holds the index these settings would write."""
     from clipindex import __version__
@@ -109,9 +101,8 @@ def run_job(
     job: Job, settings: object, thumbnails_dir: str | None, on_frames: Callable[[int], None]
 ) -> Outcome:
     """Index one video and write its index; a failure is an outcome, not an exception."""
-    from clipindex.credits import load_credits
+    from clipindex.credits import credits_digest, load_credits
     from clipindex.files import check_output_path, write_atomically
-    from clipindex.outputs.thumbnails import ThumbnailWriter
     from clipindex.pipeline import index_video
 
     try:
@@ -119,6 +110,8 @@ def run_job(
         credits = load_credits(job.credits) if job.credits else None
         thumbnails = None
         if thumbnails_dir is not None:
+            from clipindex.outputs.thumbnails import ThumbnailWriter
+
             stem = Path(job.video).stem
             thumbnails = ThumbnailWriter(
                 os.path.join(thumbnails_dir, stem),

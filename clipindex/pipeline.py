@@ -37,11 +37,11 @@ from clipindex.index import (
     Source,
     TrackCredit,
 )
-from clipindex.outputs.thumbnails import ThumbnailWriter
 from clipindex.probe import MediaInfo
 
-if TYPE_CHECKING:  # imported on the analysis thread, while the video decodes
-    from clipindex.music import MusicAnalysis
+if TYPE_CHECKING:
+    from clipindex.music import MusicAnalysis  # imported on the analysis thread
+    from clipindex.outputs.thumbnails import ThumbnailWriter  # imported when asked for
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 
@@ -133,31 +134,23 @@ def _index_one(
     # Decoding starts now; loading the rest (NumPy, OpenCV, PySceneDetect, pydantic)
     # takes a few tenths of a second, spent while ffmpeg decodes the first frames.
     with FrameStream(video) as frames:
-        from tqdm import tqdm
-
-        from clipindex.batch import credits_digest
-        from clipindex.credits import load_credits
-        from clipindex.outputs.thumbnails import ThumbnailWriter
+        from clipindex.credits import credits_digest, load_credits
         from clipindex.pipeline import IndexSettings, index_video
 
         settings = IndexSettings(audio_stream=audio_stream, min_segment_s=min_segment_s)
         credits = load_credits(credits_path) if credits_path else None
         thumbnails = None
         if thumbnails_dir is not None:
+            from clipindex.outputs.thumbnails import ThumbnailWriter
+
             index_folder = os.path.dirname(output) if output != "-" else "."
             thumbnails = ThumbnailWriter(thumbnails_dir, relative_to=index_folder or ".")
-        with tqdm(
-            total=_expected_frames(frames.info),
-            unit="frame",
-            disable=not show,
-            leave=False,
-            desc="indexing",
-        ) as bar:
+        with _frame_bar(frames.info) if show else contextlib.nullcontext() as bar:
             index = index_video(
                 video,
                 credits,
                 settings,
-                on_frames=bar.update,
+                on_frames=bar.update if bar is not None else None,
                 thumbnails=thumbnails,
                 credits_sha256=credits_digest(credits_path),
                 frames=frames,
@@ -188,7 +181,8 @@ def _index_many(
 ) -> None:
     from tqdm import tqdm
 
-    from clipindex.batch import credits_digest, is_up_to_date, plan, run_jobs
+    from clipindex.batch import is_up_to_date, plan, run_jobs
+    from clipindex.credits import credits_digest
     from clipindex.errors import ClipindexError
     from clipindex.pipeline import IndexSettings, index_parameters
     from clipindex.probe import probe
@@ -227,6 +221,13 @@ def _index_many(
         click.echo(f"failed: {outcome.message}", err=True)
     if failed:
         sys.exit(EXIT_BAD_INPUT)
+
+
+def _frame_bar(info):
+    """A progress bar of the frames of one video."""
+    from tqdm import tqdm
+
+    return tqdm(total=_expected_frames(info), unit="frame", leave=False, desc="indexing")
 
 
 def _expected_frames(info) -> int | None:
