@@ -273,6 +273,10 @@ def _peak(runs: dict[str, list[Run]], name: str) -> float:
     return max(run.peak_mb for run in runs[name])
 
 
+def _per_minute(clip: Clip, runs: dict[str, list[Run]], name: str) -> float:
+    return _median_s(runs, name) / clip.minutes
+
+
 def _row(clip: Clip, runs: dict[str, list[Run]]) -> str:
     peaks = " / ".join(f"{_peak(runs, name):.0f}" for name in runs)
     return (
@@ -280,8 +284,33 @@ def _row(clip: Clip, runs: dict[str, list[Run]]) -> str:
         f"| {_median_s(runs, 'ffmpeg decode'):.2f} s "
         f"| {_median_s(runs, 'clipindex'):.2f} s | **{_ratio(runs, 'clipindex'):.2f}** "
         f"| {_median_s(runs, 'PySceneDetect'):.2f} s | {_ratio(runs, 'PySceneDetect'):.2f} "
-        f"| {_median_s(runs, 'clipindex') / clip.minutes:.2f} | {peaks} |"
+        f"| {_per_minute(clip, runs, 'clipindex'):.2f} "
+        f"| {_per_minute(clip, runs, 'ffmpeg decode'):.2f} | {peaks} |"
     )
+
+
+def flatness(results: list[tuple[Clip, dict[str, list[Run]]]]) -> list[str]:
+    """For each picture height timed at several lengths, how far the time per video minute
+    moves from the shortest clip to the longest (largest over smallest), clipindex's and the
+    floor's: the floor's shows how much of the spread is the machine's."""
+    lines = []
+    for height in sorted({clip.height for clip, _ in results}):
+        same = [(clip, runs) for clip, runs in results if clip.height == height]
+        if len(same) < 2:
+            continue
+        lengths = sorted(clip.minutes for clip, _ in same)
+        lines.append(
+            f"- {height}p, {lengths[0]:g} to {lengths[-1]:g} min: clipindex's time per video "
+            f"minute varies by **{_spread(same, 'clipindex'):.0%}**, the floor's by "
+            f"{_spread(same, 'ffmpeg decode'):.0%}."
+        )
+    return lines
+
+
+def _spread(results: list[tuple[Clip, dict[str, list[Run]]]], name: str) -> float:
+    """Largest time per video minute over the smallest, less one."""
+    per_minute = [_per_minute(clip, runs, name) for clip, runs in results]
+    return max(per_minute) / min(per_minute) - 1
 
 
 def report(results: list[tuple[Clip, dict[str, list[Run]]]]) -> str:
@@ -299,11 +328,15 @@ def report(results: list[tuple[Clip, dict[str, list[Run]]]]) -> str:
         " installed. Shorter clips get more rounds, as they vary more.",
         "",
         "| clip | rounds | floor: ffmpeg decode | clipindex | clipindex / floor | PySceneDetect "
-        "| PySceneDetect / floor | clipindex s per video minute | peak MB: ffmpeg / clipindex / "
-        "PySceneDetect |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| PySceneDetect / floor | clipindex s per video minute | floor s per video minute "
+        "| peak MB: ffmpeg / clipindex / PySceneDetect |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     lines += [_row(clip, runs) for clip, runs in results]
+    spreads = flatness(results)
+    if spreads:
+        lines += ["", "Time per video minute, from the shortest clip to the longest:", ""]
+        lines += spreads
     return "\n".join(lines) + "\n"
 
 

@@ -6,6 +6,7 @@ import re
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 from conftest import ROOT
 
@@ -39,6 +40,28 @@ def test_quick_benchmark_times_all_three_commands(tmp_path):
     assert low * 0.8 <= ratio <= high * 1.25, "one round: the ratio is that round's ratio"
     assert re.search(r"\| \d+ / \d+ / \d+ \|$", row), "peak memory of each command"
     assert "Machine:" in page and "PySceneDetect 0.7.2" in page
+
+
+def test_flatness_compares_time_per_minute_across_lengths_at_each_height():
+    def runs(floor_s, clipindex_s):
+        return {
+            "ffmpeg decode": [speed.Run(floor_s, 50.0)],
+            "clipindex": [speed.Run(clipindex_s, 200.0)],
+            "PySceneDetect": [speed.Run(2 * floor_s, 100.0)],
+        }
+
+    results = [
+        (speed.Clip(Path("a.mp4"), 720, 1), runs(4.4, 5.5)),
+        (speed.Clip(Path("b.mp4"), 720, 20), runs(80.0, 100.0)),
+        (speed.Clip(Path("c.mp4"), 1080, 1), runs(7.0, 7.0)),
+    ]
+    assert speed.flatness(results) == [
+        "- 720p, 1 to 20 min: clipindex's time per video minute varies by **10%**, "
+        "the floor's by 10%."
+    ], "5.5 s per minute over 5.0; 4.4 over 4.0; one 1080p clip: nothing to compare"
+    page = speed.report(results)
+    assert "| 5.50 | 4.40 |" in page, "clipindex's and the floor's seconds per minute"
+    assert page.rstrip().endswith("the floor's by 10%.")
 
 
 def test_shorter_clips_get_more_rounds():
