@@ -115,6 +115,35 @@ def test_commands_load_only_what_they_need():
     assert loaded.stdout.strip() == ""
 
 
+def test_index_loads_no_output_writer_or_progress_bar_it_was_not_asked_for(tmp_path):
+    """Without --thumbnails and --progress, indexing loads neither the chapter writers nor
+    tqdm's bar machinery (its lock loads multiprocessing): start-up competes with ffmpeg."""
+    out = tmp_path / "montage.json"
+    loaded = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from clipindex.cli import main;"
+            f" code = main(['index', {str(SAMPLE_VIDEO)!r}, '--no-progress', '-o', {str(out)!r}]);"
+            " print(code, *(m for m in ('clipindex.outputs', 'multiprocessing') if m in"
+            " sys.modules))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert loaded.stdout.split() == ["0"]
+    assert json.loads(out.read_text())["cuts"]
+
+
+def test_progress_bar_counts_frames_when_asked(tmp_path):
+    out = tmp_path / "montage.json"
+    code, _, err = _run("index", SAMPLE_VIDEO, "--progress", "-o", out)
+    assert code == 0, err
+    assert "indexing" in err and "frame/s" in err
+    assert json.loads(out.read_text())["cuts"]
+
+
 def test_every_command_is_registered_under_its_module():
     from clipindex.cli import app, check, index, outputs  # noqa: F401  (they add the commands)
 
