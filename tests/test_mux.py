@@ -75,6 +75,24 @@ def test_ffmpeg_reads_the_chapters_and_credits_back_and_streams_are_copied(
     assert [p.name for p in work.iterdir() if p.name.startswith(".")] == []  # no temporary left
 
 
+@pytest.mark.parametrize("extension", [".mp4", ".mkv"])
+def test_the_videos_own_tags_are_kept_where_the_index_sets_none(work, extension):
+    tagged = work / f"tagged{extension}"
+    _ffmpeg_out(
+        "-i", f"file:{work / 'montage.mp4'}", "-c", "copy",
+        "-metadata", "title=The uploader's title", "-metadata", "description=Shot in 1985",
+        "-metadata", "copyright=MGM", f"file:{tagged}",
+    )  # fmt: skip
+    out = work / f"tagged-chaptered{extension}"
+    code, _, err = run_cli("mux", tagged, work / "montage.json", "-o", out)
+    assert code == 0, err
+    tags, chapters = _metadata_of(out)
+    assert tags["title"] == "Rocky training in Russia [Rocky IV]", "the index's title wins"
+    assert tags["artist"] == "Vince DiCola; John Cafferty"
+    assert (tags["description"], tags["copyright"]) == ("Shot in 1985", "MGM")
+    assert [c["title"] for c in chapters][-1].startswith("Hearts on Fire")
+
+
 def test_a_chaptered_copy_can_be_muxed_again_and_its_chapters_are_replaced(work):
     first = work / "again.mp4"
     assert run_cli("mux", work / "montage.mp4", work / "montage.json", "-o", first)[0] == 0

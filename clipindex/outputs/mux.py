@@ -1,12 +1,13 @@
 """A copy of the video with the chapters, title and credits written in, streams untouched.
 
-ffmpeg copies every stream as it is (``-map 0 -c copy``: nothing is re-encoded, so nothing is
-lost and it takes seconds; a Matroska or WebM copy leaves out data streams, which it cannot
-hold), and takes the chapters and tags from an FFMETADATA1 file made from the
-chapter list. The index's title and credits replace the video's own tags; the chapters replace any
-it had. The copy is written beside the target under a temporary name that keeps the target's
-extension (ffmpeg picks the container from it), then renamed into place, so a failure leaves no
-half-written file. The input is only read, and an output that would overwrite it is refused first.
+ffmpeg copies every stream as it is (``-map 0 -c copy``: nothing is re-encoded, so nothing is lost
+and it takes seconds; a Matroska or WebM copy leaves out data streams, which it cannot hold), and
+takes the chapters and tags from an FFMETADATA1 file made from the chapter list. The index's title
+and credits are written over the video's own tags of the same names, and its other tags are kept;
+the chapters replace any it had. The copy is written beside the target under a temporary name that
+keeps the target's extension (ffmpeg picks the container from it), then renamed into place, so a
+failure leaves no half-written file. The input is only read, and an output that would overwrite it
+is refused first.
 """
 
 from __future__ import annotations
@@ -63,13 +64,16 @@ def mux_chapters(
             source = ffmpeg_python.input(ffmpeg.input_url(video))
             tags = ffmpeg_python.input(ffmpeg.input_url(metadata), f="ffmetadata")
             # The metadata input has no streams: "1:?" maps none of them, but lists the input.
+            # Global tags are copied from our file, then from the video's, in that order (the
+            # options are written sorted); ffmpeg never overwrites a tag already copied.
             stream = ffmpeg_python.output(
                 *_streams_of(source, target.suffix),
                 tags["?"],
                 ffmpeg.input_url(temporary),
                 c="copy",
-                map_metadata=1,
                 map_chapters=1,
+                map_metadata=1,
+                **{"map_metadata:g": 0},
             ).overwrite_output()
             ffmpeg.run(
                 ffmpeg.compile_args(stream), what=f"{video}: cannot write the chaptered copy"
