@@ -1,9 +1,10 @@
 """Chapters and credits as an FFMETADATA1 file, the form ffmpeg reads chapters and tags from.
 
 ``clipindex mux`` writes it into a copy of the video; ``ffmpeg -i video -i chapters.txt
--map_metadata 1 -map_chapters 1 -c copy out.mkv`` does the same by hand. Special characters
-(``=``, ``;``, ``#``, ``\\`` and line breaks) are escaped with a backslash, as ffmpeg's own
-writer does; a carriage return is escaped too, since ffmpeg's reader would end the line there.
+-map_chapters 1 -map_metadata 1 -map_metadata:g 0 -c copy out.mkv`` does the same by hand.
+Special characters (``=``, ``;``, ``#``, ``\\`` and line breaks) are escaped with a backslash, as
+ffmpeg's own writer does; a carriage return is escaped too, since ffmpeg's reader would end the
+line there.
 """
 
 from __future__ import annotations
