@@ -8,15 +8,16 @@ interrupted run can stop them all at once (:func:`stop_all`).
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import subprocess
 import threading
 from collections.abc import Sequence
 from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import ffmpeg as ffmpeg_python
-import imageio_ffmpeg
 
 from clipindex.errors import MediaError
 
@@ -42,7 +43,28 @@ _PLAIN_WORDS = (
 
 @lru_cache(maxsize=1)
 def executable() -> str:
-    """Path of the ffmpeg binary shipped by imageio-ffmpeg."""
+    """Path of the ffmpeg binary shipped by imageio-ffmpeg (or named by ``IMAGEIO_FFMPEG_EXE``).
+
+    The wheel's binary is found in its folder without running it: imageio-ffmpeg's own lookup
+    first runs ``ffmpeg -version`` to check it, which would delay the decoder's start by a
+    fiftieth of a second on every run. A binary that cannot run is still reported, in one line,
+    when ffmpeg is started. Without the wheel's binary, imageio-ffmpeg looks further (conda,
+    the system's ffmpeg).
+    """
+    named = os.environ.get("IMAGEIO_FFMPEG_EXE")
+    if named:
+        return named
+    package = importlib.util.find_spec("imageio_ffmpeg")
+    if package is not None and package.origin is not None:
+        shipped = [
+            path
+            for path in (Path(package.origin).parent / "binaries").glob("ffmpeg*")
+            if path.is_file() and os.access(path, os.X_OK)
+        ]
+        if len(shipped) == 1:
+            return str(shipped[0])
+    import imageio_ffmpeg
+
     return imageio_ffmpeg.get_ffmpeg_exe()
 
 

@@ -136,6 +136,34 @@ def test_index_loads_no_output_writer_or_progress_bar_it_was_not_asked_for(tmp_p
     assert json.loads(out.read_text())["cuts"]
 
 
+def test_the_video_decoder_is_the_first_program_indexing_starts(tmp_path):
+    """Nothing runs before the decoder (such as ``ffmpeg -version`` to check the binary): every
+    hundredth of a second before it starts adds to every run."""
+    out = tmp_path / "montage.json"
+    started = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import subprocess; started = []; Popen = subprocess.Popen\n"
+            "class Recorded(Popen):\n"
+            "    def __init__(self, args, *rest, **options):\n"
+            "        started.append(' '.join(map(str, args))); super().__init__(args, *rest,"
+            " **options)\n"
+            "subprocess.Popen = Recorded\n"
+            "from clipindex.cli import main\n"
+            f"code = main(['index', {str(SAMPLE_VIDEO)!r}, '--no-progress', '-o', {str(out)!r}])\n"
+            "print(code); print(*started, sep='\\n')",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    code, first, *later = started.stdout.splitlines()
+    assert code == "0"
+    assert "-f rawvideo" in first and "-version" not in first
+    assert any("-f f32le" in command for command in later)  # the sound's decoder, after it
+
+
 def test_progress_bar_counts_frames_when_asked(tmp_path):
     out = tmp_path / "montage.json"
     code, _, err = _run("index", SAMPLE_VIDEO, "--progress", "-o", out)
