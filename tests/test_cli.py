@@ -164,6 +164,28 @@ def test_the_video_decoder_is_the_first_program_indexing_starts(tmp_path):
     assert any("-f f32le" in command for command in later)  # the sound's decoder, after it
 
 
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["index"], ["Missing argument 'VIDEO...'", "'clipindex index --help'"]),
+        (["index", SAMPLE_VIDEO, "--jobs", "0"], ["'--jobs'", "0 is not in the range"]),
+        (["index", SAMPLE_VIDEO, "--frames"], ["No such option '--frames'"]),
+        (["chapters", "montage.json", "-f", "mp3"], ["'mp3' is not one of", "chapters --help"]),
+        (["frobnicate"], ["No such command 'frobnicate'", "'clipindex --help'"]),
+    ],
+)
+def test_a_mistake_on_the_command_line_is_one_line(args, words):
+    code, out, err = _run(*args)
+    assert code == 2 and out == ""
+    assert err.startswith("clipindex: error: ") and err.count("\n") == 1, err
+    assert all(word in err for word in words), err
+
+
+def test_the_bare_command_shows_its_help():
+    code, _, err = _run()
+    assert code == 2 and err.startswith("Usage: clipindex") and "Commands:" in err
+
+
 def test_progress_bar_counts_frames_when_asked(tmp_path):
     out = tmp_path / "montage.json"
     code, _, err = _run("index", SAMPLE_VIDEO, "--progress", "-o", out)

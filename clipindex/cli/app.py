@@ -77,6 +77,14 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except click.exceptions.Exit as done:
         return done.exit_code
+    except click.exceptions.NoArgsIsHelpError as error:  # a bare command: its help
+        error.show()
+        return error.exit_code
+    except click.UsageError as error:  # a mistake on the command line is bad input too: one line
+        where = error.ctx.command_path if error.ctx is not None else "clipindex"
+        message = error.format_message().rstrip(".")
+        click.echo(f"clipindex: error: {message} (see '{where} --help')", err=True)
+        return error.exit_code
     except click.ClickException as error:
         error.show()
         return error.exit_code
