@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from clipindex import ffmpeg
 from clipindex.outputs import CHAPTER_FORMATS, ChapterError, chapter_list, format_chapters
 from clipindex.outputs.chapters import clean_text
+from clipindex.outputs.jsonld import upload_date
 from clipindex.outputs.spreadsheet import FORMULA_STARTS
 from output_helpers import (
     chapter_times,
@@ -253,6 +254,56 @@ def test_jsonld_is_a_video_with_clips_and_music_recordings(sample_json):
     assert hearts["recordingOf"]["@type"] == "MusicComposition"
     assert hearts["inAlbum"]["name"] == "Rocky IV: Original Motion Picture Soundtrack"
     assert hearts["inAlbum"]["albumRelease"]["recordLabel"]["name"] == "Scotti Bros. Records"
+
+
+def test_jsonld_takes_the_upload_date_and_picture_search_engines_need(sample_json):
+    code, out, err = run_cli(
+        "chapters",
+        sample_json,
+        "-f",
+        "jsonld",
+        "--url",
+        "https://blog.example/rocky-iv",
+        "--upload-date",
+        "2024-05-01T18:30:00Z",
+        "--thumbnail",
+        "https://blog.example/rocky-iv.jpg",
+    )
+    assert code == 0 and err == ""
+    video = json.loads(out)
+    assert video["uploadDate"] == "2024-05-01T18:30:00+00:00"
+    assert video["thumbnailUrl"] == "https://blog.example/rocky-iv.jpg"
+
+
+def test_jsonld_without_upload_date_or_picture_says_what_search_engines_need(sample_json):
+    code, out, err = run_cli("chapters", sample_json, "-f", "jsonld", "--url", "https://b.example")
+    assert code == 0 and "uploadDate" not in json.loads(out)
+    assert err.startswith("warning: ") and err.count("\n") == 1
+    assert "--upload-date and --thumbnail" in err
+
+
+@pytest.mark.parametrize(
+    "given, written",
+    [
+        ("2024-05-01", "2024-05-01"),
+        (" 2024-05-01T18:30+02:00 ", "2024-05-01T18:30:00+02:00"),
+        ("2024-05-01T18:30:00Z", "2024-05-01T18:30:00+00:00"),
+        ("2024-05-01T18:30:00", "2024-05-01T18:30:00"),
+    ],
+)
+def test_upload_dates_are_iso_8601(given, written):
+    assert upload_date(given) == written
+
+
+@pytest.mark.parametrize("given", ["yesterday", "2024-13-01", "01/05/2024", "2024-05-01T25:00", ""])
+def test_a_wrong_upload_date_is_refused_before_anything_is_written(sample_json, tmp_path, given):
+    out = tmp_path / "video.jsonld"
+    code, _, err = run_cli(
+        "chapters", sample_json, "-f", "jsonld", "--url", "https://b.example", "--upload-date",
+        given, "-o", out,
+    )  # fmt: skip
+    assert code == 2 and "--upload-date" in err and "is not a date like 2024-05-01" in err
+    assert not out.exists()
 
 
 def test_jsonld_without_url_says_to_give_one(sample_json):

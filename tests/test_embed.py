@@ -261,7 +261,10 @@ def test_every_user_text_is_escaped(player):
         title=NASTY,
     )
     chapters = chapter_list(index)
-    page = render_embed(chapters, url=f"https://blog.example/?q={NASTY}", **player)
+    picture = f"https://blog.example/{NASTY}.jpg"
+    page = render_embed(
+        chapters, url=f"https://blog.example/?q={NASTY}", thumbnail_url=picture, **player
+    )
     parsed = _parse(page)
     scripts = [attrs for tag, attrs in parsed.elements if tag == "script"]
     external = [attrs["src"] for attrs in scripts if "src" in attrs]
@@ -271,9 +274,31 @@ def test_every_user_text_is_escaped(player):
     assert not any(key.startswith("on") for _, attrs in parsed.elements for key in attrs)
     linked = json.loads(parsed.scripts[0])
     assert linked["name"] == NASTY and linked["hasPart"][0]["name"] == chapters.items[0].title
+    assert linked["thumbnailUrl"] == picture
     if "src" in player:
         videos = [attrs for tag, attrs in parsed.elements if tag == "video"]
-        assert videos[0]["src"] == player["src"]
+        assert videos[0]["src"] == player["src"] and videos[0]["poster"] == picture
+
+
+def test_the_upload_date_and_picture_go_into_the_json_ld_and_the_poster(sample_json_path):
+    code, out, err = run_cli(
+        "embed", sample_json_path, "--src", "montage.mp4", "--thumbnail", "montage.jpg",
+        "--upload-date", "2024-05-01", "--fragment",
+    )  # fmt: skip
+    assert code == 0 and err == ""
+    parsed = _parse(out)
+    linked = json.loads(parsed.scripts[0])
+    assert linked["uploadDate"] == "2024-05-01" and linked["thumbnailUrl"] == "montage.jpg"
+    assert [attrs["poster"] for tag, attrs in parsed.elements if tag == "video"] == ["montage.jpg"]
+
+
+def test_an_embed_without_upload_date_says_search_engines_need_it(sample_json_path):
+    code, out, err = run_cli("embed", sample_json_path, "--youtube", "dQw4w9WgXcQ", "--fragment")
+    assert code == 0 and err.startswith("warning: ") and err.count("\n") == 1
+    assert "--upload-date" in err and "--thumbnail" not in err  # YouTube's picture is taken
+    linked = json.loads(_parse(out).scripts[0])
+    assert "uploadDate" not in linked
+    assert linked["thumbnailUrl"] == "https://i.ytimg.com/vi/dQw4w9WgXcQ/hqdefault.jpg"
 
 
 @pytest.mark.parametrize(

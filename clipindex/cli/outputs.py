@@ -43,6 +43,50 @@ def _output_option(what: str) -> Callable[[Callable[..., Any]], Callable[..., An
     )
 
 
+def _key_moment_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``--thumbnail`` and ``--upload-date``: what search engines need besides the chapters to
+    show a video's key moments, and the file cannot tell."""
+    command = click.option(
+        "--thumbnail",
+        "thumbnail_url",
+        metavar="URL",
+        help="The address of a picture of the video, for the JSON-LD's thumbnailUrl (and the "
+        "HTML5 player's poster). Default with --youtube: YouTube's own.",
+    )(command)
+    return click.option(
+        "--upload-date",
+        "uploaded",
+        metavar="DATE",
+        callback=_upload_date,
+        help="When the video was published, for the JSON-LD's uploadDate: 2024-05-01, or "
+        "2024-05-01T18:30:00+02:00.",
+    )(command)
+
+
+def _upload_date(_context: click.Context, _option: click.Parameter, value: str | None):
+    from clipindex.outputs.jsonld import upload_date
+
+    try:
+        return upload_date(value) if value is not None else None
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+
+
+def _warn_without_key_moments(uploaded: str | None, thumbnail_url: str | None) -> None:
+    """Say which options the JSON-LD lacks for search engines to show key moments."""
+    missing = [
+        option
+        for option, value in (("--upload-date", uploaded), ("--thumbnail", thumbnail_url))
+        if not value
+    ]
+    if missing:
+        click.echo(
+            "warning: search engines show a video's key moments only with its upload date and "
+            f"a picture of it: give {' and '.join(missing)}",
+            err=True,
+        )
+
+
 def _chapters(index_path: str, template: str, min_chapters: int):
     """The index at ``index_path`` and its chapter list."""
     from clipindex.index import load_index
@@ -69,12 +113,15 @@ def _chapters(index_path: str, template: str, min_chapters: int):
     help="The video's address (or its page's), for the clip links of jsonld: each gets "
     "t=SECONDS added (whole seconds on YouTube).",
 )
+@_key_moment_options
 @_chapter_options
 def chapters_command(
     index_path: str,
     format_name: str,
     output: str,
     url: str | None,
+    thumbnail_url: str | None,
+    uploaded: str | None,
     template: str,
     min_chapters: int,
 ) -> None:
@@ -87,14 +134,20 @@ def chapters_command(
     Examples:
       clipindex chapters montage.json --format youtube --min-chapters 3
       clipindex chapters montage.json --format webvtt -o chapters.vtt
-      clipindex chapters montage.json --format jsonld --url https://youtu.be/VIDEO_ID
+      clipindex chapters montage.json --format jsonld --url https://youtu.be/VIDEO_ID \\
+          --upload-date 2024-05-01 --thumbnail https://i.ytimg.com/vi/VIDEO_ID/hqdefault.jpg
     """
     from clipindex.files import check_output_path, write_atomically
     from clipindex.outputs import format_chapters
 
     check_output_path(output, [index_path])
     _, chapters = _chapters(index_path, template, min_chapters)
-    write_atomically(output, format_chapters(chapters, format_name, url=url))
+    text = format_chapters(
+        chapters, format_name, url=url, thumbnail_url=thumbnail_url, uploaded=uploaded
+    )
+    write_atomically(output, text)
+    if format_name == "jsonld":
+        _warn_without_key_moments(uploaded, thumbnail_url)
 
 
 @cli.command("mux")
@@ -148,6 +201,7 @@ def mux_command(video: str, index_path: str, output: str, template: str, min_cha
 )
 @click.option("--fragment", is_flag=True, help="Write only the piece to paste into a post.")
 @_output_option("the HTML")
+@_key_moment_options
 @_chapter_options
 def embed_command(
     index_path: str,
@@ -156,6 +210,8 @@ def embed_command(
     url: str | None,
     fragment: bool,
     output: str,
+    thumbnail_url: str | None,
+    uploaded: str | None,
     template: str,
     min_chapters: int,
 ) -> None:
@@ -166,8 +222,9 @@ def embed_command(
 
     \b
     Examples:
-      clipindex embed montage.json --youtube VIDEO_ID --fragment -o embed.html
-      clipindex embed montage.json --src montage.mp4 -o montage.html
+      clipindex embed montage.json --youtube VIDEO_ID --upload-date 2024-05-01 \\
+          --fragment -o embed.html
+      clipindex embed montage.json --src montage.mp4 --thumbnail montage.jpg -o montage.html
     """
     from clipindex.files import check_output_path, write_atomically
     from clipindex.outputs.embed import render_embed
@@ -181,6 +238,8 @@ def embed_command(
         url=url,
         size=(index.source.width, index.source.height),
         fragment=fragment,
+        thumbnail_url=thumbnail_url,
+        uploaded=uploaded,
     )
     write_atomically(output, page)
     if output != "-":
@@ -191,6 +250,7 @@ def embed_command(
             + (" (fragment)" if fragment else ""),
             err=True,
         )
+    _warn_without_key_moments(uploaded, thumbnail_url or youtube)
 
 
 @cli.command("report")

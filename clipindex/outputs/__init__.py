@@ -26,15 +26,23 @@ CHAPTER_FORMATS = ("youtube", "webvtt", "ffmetadata", "podcast", "jsonld", "csv"
 """The names ``clipindex chapters --format`` takes."""
 
 
-def format_chapters(chapters: Chapters, format_name: str, *, url: str | None = None) -> str:
+def format_chapters(
+    chapters: Chapters,
+    format_name: str,
+    *,
+    url: str | None = None,
+    thumbnail_url: str | None = None,
+    uploaded: str | None = None,
+) -> str:
     """The chapters as text in ``format_name`` (one of :data:`CHAPTER_FORMATS`).
 
-    ``url`` is the address of the video or its page; JSON-LD needs it for the clips' links.
+    ``url`` is the address of the video or its page; JSON-LD needs it for the clips' links, and
+    takes the video's picture (``thumbnail_url``) and upload date (``uploaded``) if given.
     """
     if format_name == "jsonld":
         if not url:
             raise ChapterError("JSON-LD needs the video's address: give it with --url")
-        return jsonld.to_jsonld(chapters, url)
+        return jsonld.to_jsonld(chapters, url, thumbnail_url=thumbnail_url, uploaded=uploaded)
     writers = {
         "youtube": youtube.to_youtube,
         "webvtt": webvtt.to_webvtt,

@@ -59,13 +59,17 @@ def render_embed(
     url: str | None = None,
     size: tuple[int, int] = (16, 9),
     fragment: bool = False,
+    thumbnail_url: str | None = None,
+    uploaded: str | None = None,
 ) -> str:
     """The embed HTML for a YouTube video (``youtube``: ID or address) or a video file (``src``,
     its address as the page will load it).
 
     ``url`` is the post's own address, for the clip links of the JSON-LD (by default the video's);
     ``size`` the video's width and height, for the player's shape. ``fragment`` gives only the
-    piece to paste into a post; otherwise a standalone page.
+    piece to paste into a post; otherwise a standalone page. ``thumbnail_url`` (a picture of the
+    video: YouTube's own by default, the HTML5 player's poster) and ``uploaded`` (its upload
+    date) go into the JSON-LD.
     """
     if (youtube is None) == (src is None):
         raise EmbedError("give either a YouTube video (--youtube) or a video file address (--src)")
@@ -78,13 +82,16 @@ def render_embed(
             chapters,
             url or watch,
             embed_url=f"https://www.youtube.com/embed/{video_id}",
-            thumbnail_url=f"https://i.ytimg.com/vi/{video_id}/hqdefault.jpg",
+            thumbnail_url=thumbnail_url or f"https://i.ytimg.com/vi/{video_id}/hqdefault.jpg",
+            uploaded=uploaded,
         )
         kind = "youtube"
     else:
-        player = _html5_player(src, chapters, size)
+        player = _html5_player(src, chapters, size, thumbnail_url)
         links = [f"{src.split('#')[0]}#t={decimal_seconds(c.start_s)}" for c in chapters.items]
-        linked_data = video_object(chapters, url or src, content_url=src)
+        linked_data = video_object(
+            chapters, url or src, content_url=src, thumbnail_url=thumbnail_url, uploaded=uploaded
+        )
         kind = "html5"
     body = "\n".join(
         [
@@ -115,12 +122,15 @@ def _youtube_player(video_id: str, title: str | None) -> str:
     )
 
 
-def _html5_player(src: str, chapters: Chapters, size: tuple[int, int]) -> str:
+def _html5_player(
+    src: str, chapters: Chapters, size: tuple[int, int], poster: str | None = None
+) -> str:
     track = base64.b64encode(to_webvtt(chapters).encode("utf-8")).decode("ascii")
     width, height = size
+    poster_attribute = f'poster="{text(poster)}" ' if poster else ""
     return (
         '<figure class="clipindex-player">'
-        f'<video controls preload="metadata" playsinline src="{text(src)}" '
+        f'<video controls preload="metadata" playsinline src="{text(src)}" {poster_attribute}'
         f'style="aspect-ratio: {width} / {height}">'
         '<track kind="chapters" label="Chapters" srclang="en" default '
         f'src="data:text/vtt;charset=utf-8;base64,{track}">'

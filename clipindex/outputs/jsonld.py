@@ -6,10 +6,14 @@ with ``t=SECONDS`` in its query: whole seconds for YouTube). Each track is a ``M
 (``byArtist``, ``recordingOf`` a ``MusicComposition`` with its composers, ``inAlbum``); its
 record label sits on the album's release (``MusicRelease.recordLabel``), the one place schema.org
 defines it. A clip points to the recording that plays in it (``audio``).
+
+Google shows key moments only for a video whose ``uploadDate`` and ``thumbnailUrl`` are given;
+neither is in the video file, so both come from the user.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -53,6 +57,21 @@ def iso_duration(seconds: float) -> str:
     return "PT" + (f"{hours}H" if hours else "") + (f"{minutes}M" if minutes else "") + f"{secs}S"
 
 
+def upload_date(value: str) -> str:
+    """An ISO 8601 date (``2024-05-01``) or date and time (``2024-05-01T18:30:00+02:00``, ``Z``
+    for UTC) as ``uploadDate`` takes it; :class:`ValueError` for anything else."""
+    text = value.strip()
+    try:
+        if "T" not in text:
+            return dt.date.fromisoformat(text).isoformat()
+        when = text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text
+        return dt.datetime.fromisoformat(when).isoformat()
+    except ValueError:
+        raise ValueError(
+            f"{value!r} is not a date like 2024-05-01 or 2024-05-01T18:30:00+02:00"
+        ) from None
+
+
 def video_object(
     chapters: Chapters,
     url: str,
@@ -60,8 +79,10 @@ def video_object(
     embed_url: str | None = None,
     content_url: str | None = None,
     thumbnail_url: str | None = None,
+    uploaded: str | None = None,
 ) -> dict[str, Any]:
-    """The ``VideoObject`` as a dict; ``url`` is the video's (or its page's) address."""
+    """The ``VideoObject`` as a dict; ``url`` is the video's (or its page's) address,
+    ``uploaded`` when it was published (see :func:`upload_date`)."""
     base = urlunsplit(urlsplit(url)._replace(fragment=""))
     recordings = {
         segment.index: _recording(segment, f"{base}#track-{segment.index + 1}")
@@ -75,20 +96,28 @@ def video_object(
         "url": url,
         "duration": iso_duration(chapters.duration_s),
     }
+    optional = {
+        "uploadDate": uploaded,
+        "thumbnailUrl": thumbnail_url,
+        "embedUrl": embed_url,
+        "contentUrl": content_url,
+    }
+    video.update({key: value for key, value in optional.items() if value})
     lines = [credit_line(s.track) for s in chapters.segments if s.track is not None]
     if lines:
         video["description"] = "Music: " + "; ".join(lines)
-    optional = {"embedUrl": embed_url, "contentUrl": content_url, "thumbnailUrl": thumbnail_url}
-    video.update({key: value for key, value in optional.items() if value})
     video["hasPart"] = [_clip(chapter, url, recordings) for chapter in chapters.items]
     if recordings:
         video["audio"] = list(recordings.values())
     return video
 
 
-def to_jsonld(chapters: Chapters, url: str) -> str:
+def to_jsonld(
+    chapters: Chapters, url: str, *, thumbnail_url: str | None = None, uploaded: str | None = None
+) -> str:
     """The JSON-LD document, as text."""
-    return json.dumps(video_object(chapters, url), indent=2, ensure_ascii=False) + "\n"
+    video = video_object(chapters, url, thumbnail_url=thumbnail_url, uploaded=uploaded)
+    return json.dumps(video, indent=2, ensure_ascii=False) + "\n"
 
 
 def script_text(document: dict[str, Any]) -> str:
