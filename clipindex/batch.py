@@ -101,8 +101,8 @@ def run_job(
     job: Job, settings: object, thumbnails_dir: str | None, on_frames: Callable[[int], None]
 ) -> Outcome:
     """Index one video and write its index; a failure is an outcome, not an exception."""
-    from clipindex.credits import credits_digest, load_credits
-    from clipindex.files import check_output_path, write_atomically
+    from clipindex.credits import load_credits
+    from clipindex.files import check_output_path, credits_digest, write_atomically
     from clipindex.pipeline import index_video
 
     try:

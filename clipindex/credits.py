@@ -28,7 +28,6 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
 from clipindex.errors import CreditsError
-from clipindex.files import sha256_of
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -187,8 +186,3 @@ def load_credits(path: str | os.PathLike[str]) -> Credits:
     if not isinstance(data, dict):
         raise CreditsError(f"{path}: the credits must be a table/object with title and tracks")
     return parse_credits(data, base_dir=path.parent, name=str(path))
-
-
-def credits_digest(path: str | os.PathLike[str] | None) -> str | None:
-    """SHA-256 of a credits file's bytes, recorded so a change of credits re-indexes."""
-    return sha256_of(path) if path is not None else None

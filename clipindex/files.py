@@ -72,3 +72,9 @@ def sha256_of(path: str | os.PathLike[str], chunk_bytes: int = 1 << 20) -> str:
         while chunk := handle.read(chunk_bytes):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def credits_digest(path: str | os.PathLike[str] | None) -> str | None:
+    """SHA-256 of a credits file's bytes (None without one), recorded in an index's settings so
+    that a change of credits re-indexes."""
+    return sha256_of(path) if path is not None else None

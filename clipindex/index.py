@@ -1,38 +1,55 @@
 """The index: what clipindex found in a video, as a versioned JSON document (schema v1).
 
-The pydantic models here are the contract. ``schema/index-v1.schema.json`` is generated from them
-(``clipindex schema``) and a test keeps the two in step. Readers refuse files of a newer schema.
+The dataclasses here are the contract. clipindex fills them in and writes them as JSON without
+loading pydantic, so indexing starts sooner; pydantic checks what is read back
+(:func:`load_index`) and generates ``schema/index-v1.schema.json`` from them (``clipindex
+schema``), each field's description being its docstring. A test keeps the two in step. Readers
+refuse files of a newer schema.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import json
 import os
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from annotated_types import Interval
 
 from clipindex.errors import IndexFileError
+
+if TYPE_CHECKING:
+    from pydantic import TypeAdapter
 
 SCHEMA_VERSION = 1
 
 CutKind = Literal["hard", "fade_in", "fade_out", "dissolve", "dip"]
 
+Share = Annotated[float, Interval(ge=0.0, le=1.0)]
+"""A number from 0 to 1."""
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+
+class _Part:
+    """A part of the index (a dataclass, its fields given by name). How pydantic reads it: no
+    unknown fields, and each field's docstring as its description."""
+
+    __pydantic_config__ = {"extra": "forbid", "use_attribute_docstrings": True}
 
 
-class Generator(_Model):
+@dataclass(kw_only=True)
+class Generator(_Part):
     """The program that wrote the index and the settings it used."""
 
     name: str = "clipindex"
     version: str
-    parameters: dict[str, Any] = Field(default_factory=dict)
+    parameters: dict[str, Any] = field(default_factory=dict)
 
 
-class AudioStream(_Model):
+@dataclass(kw_only=True)
+class AudioStream(_Part):
     """An audio stream of the source; ``audio_index`` is what ``--audio-stream`` takes."""
 
     audio_index: int
@@ -43,12 +60,14 @@ class AudioStream(_Model):
     default: bool = False
 
 
-class Codecs(_Model):
+@dataclass(kw_only=True)
+class Codecs(_Part):
     video: str
     audio: str | None = None
 
 
-class Source(_Model):
+@dataclass(kw_only=True)
+class Source(_Part):
     """The indexed file, as it was when indexed."""
 
     path: str
@@ -56,22 +75,29 @@ class Source(_Model):
     sha256: str
     container: str
     duration_s: float
-    fps: float = Field(description="average frames per second over the decoded frames")
-    nominal_fps: float | None = Field(default=None, description="the rate the container declares")
+    fps: float
+    """average frames per second over the decoded frames"""
+    nominal_fps: float | None = None
+    """the rate the container declares"""
     variable_frame_rate: bool
     n_frames: int
-    width: int = Field(description="as displayed, after rotation")
-    height: int = Field(description="as displayed, after rotation")
-    rotation_deg: float = Field(default=0.0, description="display rotation from the metadata")
+    width: int
+    """as displayed, after rotation"""
+    height: int
+    """as displayed, after rotation"""
+    rotation_deg: float = 0.0
+    """display rotation from the metadata"""
     interlaced: bool = False
-    pix_fmt: str | None = Field(default=None, description="pixel format, e.g. yuv420p10le")
+    pix_fmt: str | None = None
+    """pixel format, e.g. yuv420p10le"""
     codecs: Codecs
     has_audio: bool
-    audio_streams: list[AudioStream] = Field(default_factory=list)
+    audio_streams: list[AudioStream] = field(default_factory=list)
     audio_stream_used: int | None = None
 
 
-class Cut(_Model):
+@dataclass(kw_only=True)
+class Cut(_Part):
     """A transition; ``frame``/``time_s`` is where the new shot starts.
 
     Gradual transitions also give their span (``start_*`` to ``end_*``, inclusive frames).
@@ -87,7 +113,8 @@ class Cut(_Model):
     end_frame: int
 
 
-class Shot(_Model):
+@dataclass(kw_only=True)
+class Shot(_Part):
     """A run of frames between cuts; ``end_frame`` is inclusive, ``end_s`` the next shot's start."""
 
     index: int
@@ -95,17 +122,17 @@ class Shot(_Model):
     end_s: float
     start_frame: int
     end_frame: int
-    thumbnail: str | None = Field(
-        default=None, description="a small JPEG of the shot (index --thumbnails), as written"
-    )
+    thumbnail: str | None = None
+    """a small JPEG of the shot (index --thumbnails), as written"""
 
 
-class TrackCredit(_Model):
+@dataclass(kw_only=True)
+class TrackCredit(_Part):
     """The credits of the track that plays in a segment."""
 
     title: str
-    performers: list[str] = Field(default_factory=list)
-    composers: list[str] = Field(default_factory=list)
+    performers: list[str] = field(default_factory=list)
+    composers: list[str] = field(default_factory=list)
     album: str | None = None
     label: str | None = None
     release_date: str | None = None
@@ -113,7 +140,8 @@ class TrackCredit(_Model):
     musicbrainz_recording_id: str | None = None
 
 
-class Segment(_Model):
+@dataclass(kw_only=True)
+class Segment(_Part):
     """A stretch of the video where one piece of music plays.
 
     ``start_s`` of a segment that follows another without a gap is a hand-over: a switch, or
@@ -125,52 +153,34 @@ class Segment(_Model):
     start_s: float
     end_s: float
     track: TrackCredit | None = None
-    confidence: float = Field(
-        ge=0.0,
-        le=1.0,
-        description="with reference_audio, how clearly the track is the one heard; otherwise "
-        "how clearly the segment's edges are changes of song rather than of section",
-    )
+    confidence: Share
+    """with reference_audio, how clearly the track is the one heard; otherwise how clearly the
+    segment's edges are changes of song rather than of section"""
     snapped_to_cut: bool = False
     audio_start_s: float
-    overlap_s: float = Field(
-        default=0.0,
-        ge=0.0,
-        description="seconds the song overlaps the previous one (a cross-fade); start_s is the "
-        "middle of the overlap. Measured only with reference recordings; 0 for a switch",
-    )
-    identified_by: Literal["credits_order", "reference_audio"] | None = Field(
-        default=None,
-        description="how the track was named: matched against the credited track's reference "
-        "recording, or taken in credits order (none without credits)",
-    )
-    track_offset_s: float | None = Field(
-        default=None,
-        description="where in the track's reference recording the segment starts, in seconds "
-        "(with reference_audio only)",
-    )
-    tempo_bpm: float | None = Field(default=None, description="beats per minute")
-    tempo_confidence: float | None = Field(
-        default=None,
-        ge=0.0,
-        le=1.0,
-        description="share of 6 s windows of the segment whose own tempo agrees within 4%",
-    )
-    loudness_lufs: float | None = Field(
-        default=None,
-        description="integrated loudness (ITU-R BS.1770 / EBU R128) of the segment's sound, "
-        "away from cross-fades",
-    )
-    loudness_confidence: float | None = Field(
-        default=None,
-        ge=0.0,
-        le=1.0,
-        description="share of the segment's 400 ms blocks that passed the loudness gates, "
-        "times 0.8 when the source has several channels (measured from their mono mix)",
-    )
+    overlap_s: Annotated[float, Interval(ge=0.0)] = 0.0
+    """seconds the song overlaps the previous one (a cross-fade); start_s is the middle of the
+    overlap. Measured only with reference recordings; 0 for a switch"""
+    identified_by: Literal["credits_order", "reference_audio"] | None = None
+    """how the track was named: matched against the credited track's reference recording, or
+    taken in credits order (none without credits)"""
+    track_offset_s: float | None = None
+    """where in the track's reference recording the segment starts, in seconds (with
+    reference_audio only)"""
+    tempo_bpm: float | None = None
+    """beats per minute"""
+    tempo_confidence: Share | None = None
+    """share of 6 s windows of the segment whose own tempo agrees within 4%"""
+    loudness_lufs: float | None = None
+    """integrated loudness (ITU-R BS.1770 / EBU R128) of the segment's sound, away from
+    cross-fades"""
+    loudness_confidence: Share | None = None
+    """share of the segment's 400 ms blocks that passed the loudness gates, times 0.8 when the
+    source has several channels (measured from their mono mix)"""
 
 
-class Gap(_Model):
+@dataclass(kw_only=True)
+class Gap(_Part):
     """A stretch without music (silence, or only speech and effects) at the start, between
     songs or at the end."""
 
@@ -179,14 +189,16 @@ class Gap(_Model):
     end_s: float
 
 
-class Curve(_Model):
+@dataclass(kw_only=True)
+class Curve(_Part):
     """A curve over time, such as the change in the sound the music segmentation used."""
 
     times_s: list[float]
     values: list[float]
 
 
-class Index(_Model):
+@dataclass(kw_only=True)
+class Index(_Part):
     """Everything clipindex found in one video."""
 
     schema_version: Literal[1] = SCHEMA_VERSION
@@ -196,27 +208,37 @@ class Index(_Model):
     cuts: list[Cut]
     shots: list[Shot]
     segments: list[Segment]
-    gaps: list[Gap] = Field(default_factory=list)
-    music_segments_confidence: float | None = Field(
-        default=None,
-        ge=0.0,
-        le=1.0,
-        description="how sure the number of segments is: 1 when the credits gave it (without "
-        "reference recordings), otherwise 0..1 as decided from the sound or the recordings",
-    )
-    music_curve: Curve | None = Field(
-        default=None, description="the change in the sound over time that placed the hand-overs"
-    )
-    warnings: list[str] = Field(default_factory=list)
+    gaps: list[Gap] = field(default_factory=list)
+    music_segments_confidence: Share | None = None
+    """how sure the number of segments is: 1 when the credits gave it (without reference
+    recordings), otherwise 0..1 as decided from the sound or the recordings"""
+    music_curve: Curve | None = None
+    """the change in the sound over time that placed the hand-overs"""
+    warnings: list[str] = field(default_factory=list)
 
     def to_json(self) -> str:
         """The index as pretty-printed JSON text, ending in a newline."""
-        return self.model_dump_json(indent=2) + "\n"
+        text = json.dumps(self, default=_fields, indent=2, ensure_ascii=False, allow_nan=False)
+        return text + "\n"
+
+
+def _fields(part: Any) -> dict[str, Any]:
+    if not isinstance(part, _Part):
+        raise TypeError(f"{type(part).__name__} is not part of an index")
+    return {each.name: getattr(part, each.name) for each in dataclasses.fields(part)}
+
+
+@functools.cache
+def _reader() -> TypeAdapter[Index]:
+    """pydantic's reader of index files, made on first use (loading pydantic takes a while)."""
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(Index)
 
 
 def json_schema() -> dict[str, Any]:
-    """The JSON Schema of index files, generated from the models."""
-    schema = Index.model_json_schema()
+    """The JSON Schema of index files, generated from the dataclasses."""
+    schema = _reader().json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = "https://clipindex.invalid/schema/index-v1.schema.json"
     return schema
@@ -229,6 +251,8 @@ def json_schema_text() -> str:
 
 def load_index(path: str | os.PathLike[str]) -> Index:
     """Read an index file; raise :class:`IndexFileError` naming the file if it is not one."""
+    from pydantic import ValidationError
+
     path = Path(path)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -251,7 +275,7 @@ def load_index(path: str | os.PathLike[str]) -> Index:
             f"({SCHEMA_VERSION}); upgrade clipindex"
         )
     try:
-        return Index.model_validate(data)
+        return _reader().validate_python(data)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"])

@@ -19,7 +19,6 @@ import numpy as np
 
 from clipindex import __version__, ffmpeg
 from clipindex.audio import DEFAULT_SAMPLE_RATE, decode_audio, decode_recordings
-from clipindex.credits import Credits
 from clipindex.cuts import CutDetector, CutParameters, shots_from_cuts
 from clipindex.errors import CreditsError, MediaError
 from clipindex.files import sha256_of
@@ -40,6 +39,7 @@ from clipindex.index import (
 from clipindex.probe import MediaInfo
 
 if TYPE_CHECKING:
+    from clipindex.credits import Credits  # loaded by whoever reads a credits file
     from clipindex.music import MusicAnalysis  # imported on the analysis thread
     from clipindex.outputs.thumbnails import ThumbnailWriter  # imported when asked for
 

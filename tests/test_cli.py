@@ -116,8 +116,9 @@ def test_commands_load_only_what_they_need():
 
 
 def test_index_loads_no_output_writer_or_progress_bar_it_was_not_asked_for(tmp_path):
-    """Without --thumbnails and --progress, indexing loads neither the chapter writers nor
-    tqdm's bar machinery (its lock loads multiprocessing): start-up competes with ffmpeg."""
+    """Without --thumbnails, --progress and --credits, indexing loads neither the chapter
+    writers, tqdm's bar machinery (its lock loads multiprocessing) nor pydantic (for reading
+    credits): start-up competes with ffmpeg."""
     out = tmp_path / "montage.json"
     loaded = subprocess.run(
         [
@@ -125,8 +126,8 @@ def test_index_loads_no_output_writer_or_progress_bar_it_was_not_asked_for(tmp_p
             "-c",
             "import sys; from clipindex.cli import main;"
             f" code = main(['index', {str(SAMPLE_VIDEO)!r}, '--no-progress', '-o', {str(out)!r}]);"
-            " print(code, *(m for m in ('clipindex.outputs', 'multiprocessing') if m in"
-            " sys.modules))",
+            " print(code, *(m for m in ('clipindex.outputs', 'multiprocessing', 'pydantic')"
+            " if m in sys.modules))",
         ],
         capture_output=True,
         text=True,

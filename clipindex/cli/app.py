@@ -112,7 +112,7 @@ def entry_point() -> None:
     """Console-script entry point: run, then leave without tearing the interpreter down.
 
     Every output is written and closed by the time :func:`main` returns; freeing NumPy's,
-    OpenCV's and pydantic's objects one by one would only add a tenth of a second to each run.
+    OpenCV's and PySceneDetect's objects one by one would only add a tenth of a second to each run.
     """
     code = main()
     for stream in (sys.stdout, sys.stderr):

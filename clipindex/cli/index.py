@@ -127,18 +127,21 @@ def _index_one(
     thumbnails_dir: str | None,
     show: bool,
 ) -> None:
-    from clipindex.files import check_output_path, write_atomically
+    from clipindex.files import check_output_path, credits_digest, write_atomically
     from clipindex.frames import FrameStream
 
     check_output_path(output, [video] + ([credits_path] if credits_path else []))
-    # Decoding starts now; loading the rest (NumPy, OpenCV, PySceneDetect, pydantic)
-    # takes a few tenths of a second, spent while ffmpeg decodes the first frames.
+    # Decoding starts now; loading the rest (NumPy, OpenCV, PySceneDetect, and pydantic to
+    # read credits) takes a few tenths of a second, spent while ffmpeg decodes the first frames.
     with FrameStream(video) as frames:
-        from clipindex.credits import credits_digest, load_credits
         from clipindex.pipeline import IndexSettings, index_video
 
         settings = IndexSettings(audio_stream=audio_stream, min_segment_s=min_segment_s)
-        credits = load_credits(credits_path) if credits_path else None
+        credits = None
+        if credits_path:
+            from clipindex.credits import load_credits
+
+            credits = load_credits(credits_path)
         thumbnails = None
         if thumbnails_dir is not None:
             from clipindex.outputs.thumbnails import ThumbnailWriter
@@ -182,8 +185,8 @@ def _index_many(
     from tqdm import tqdm
 
     from clipindex.batch import is_up_to_date, plan, run_jobs
-    from clipindex.credits import credits_digest
     from clipindex.errors import ClipindexError
+    from clipindex.files import credits_digest
     from clipindex.pipeline import IndexSettings, index_parameters
     from clipindex.probe import probe
 

@@ -16,6 +16,7 @@ and its thumbnails can move together.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import os
 import tempfile
 from dataclasses import dataclass
@@ -106,7 +107,7 @@ class ThumbnailWriter:
             self._spool.seek(kept.offset)
             path = self.folder / f"shot-{shot.index:0{digits}d}.jpg"
             write_atomically(path, self._spool.read(kept.size))
-            named.append(shot.model_copy(update={"thumbnail": self._recorded(path)}))
+            named.append(dataclasses.replace(shot, thumbnail=self._recorded(path)))
         self._spool.close()
         return named
 
