@@ -155,7 +155,13 @@ def _index(
     duration_s = _indexed_duration(info, times_s, warnings)
     cuts = [_cut_entry(cut, times_s) for cut in found]
     shots = [
-        Shot(index=n, start_frame=a, end_frame=b, start_s=round(s, 6), end_s=round(e, 6))
+        Shot(
+            index=n,
+            start_frame=int(a),
+            end_frame=int(b),
+            start_s=round(float(s), 6),
+            end_s=round(float(e), 6),
+        )
         for n, (a, b, s, e) in enumerate(shots_from_cuts(found, times_s, duration_s))
     ]
     if thumbnails is not None:
@@ -305,15 +311,22 @@ def _indexed_duration(info: MediaInfo, times_s: list[float], warnings: list[str]
 
 def _cut_entry(cut, times_s: list[float]) -> Cut:
     return Cut(
-        time_s=round(cut.time_s, 6),
-        frame=cut.frame,
+        time_s=round(float(cut.time_s), 6),
+        frame=int(cut.frame),
         kind=cut.kind,
-        score=cut.score,
-        start_frame=cut.start_frame,
-        end_frame=cut.end_frame,
-        start_s=round(times_s[cut.start_frame], 6),
-        end_s=round(times_s[cut.end_frame], 6),
+        score=float(cut.score),
+        start_frame=int(cut.start_frame),
+        end_frame=int(cut.end_frame),
+        start_s=round(float(times_s[cut.start_frame]), 6),
+        end_s=round(float(times_s[cut.end_frame]), 6),
     )
+
+
+def _number(value: float | None, digits: int | None = None) -> float | None:
+    """A plain float (rounded to ``digits``) of what may be a NumPy number; None stays None."""
+    if value is None:
+        return None
+    return float(value) if digits is None else round(float(value), digits)
 
 
 @dataclass
@@ -335,6 +348,7 @@ def _music_entries(
 
     def clamp(time_s: float) -> float:
         """A time of the sound on the video's clock: the sound's end is the video's."""
+        time_s = float(time_s)
         return round(duration_s if time_s >= sound_end_s - 1e-3 else min(time_s, duration_s), 3)
 
     segments = []
@@ -347,19 +361,17 @@ def _music_entries(
                 end_s=clamp(part.end_s),
                 track=TrackCredit(**credited.model_dump(exclude={"audio"})) if credited else None,
                 confidence=round(float(np.clip(part.confidence, 0, 1)), 3),
-                snapped_to_cut=part.snapped_to_cut,
+                snapped_to_cut=bool(part.snapped_to_cut),
                 audio_start_s=clamp(
                     part.audio_start_s if part.audio_start_s is not None else part.start_s
                 ),
-                overlap_s=round(part.overlap_s, 3),
+                overlap_s=_number(part.overlap_s, 3),
                 identified_by=part.identified_by,
-                track_offset_s=(
-                    round(part.track_offset_s, 3) if part.track_offset_s is not None else None
-                ),
-                tempo_bpm=part.tempo_bpm,
-                tempo_confidence=part.tempo_confidence,
-                loudness_lufs=part.loudness_lufs,
-                loudness_confidence=part.loudness_confidence,
+                track_offset_s=_number(part.track_offset_s, 3),
+                tempo_bpm=_number(part.tempo_bpm),
+                tempo_confidence=_number(part.tempo_confidence),
+                loudness_lufs=_number(part.loudness_lufs),
+                loudness_confidence=_number(part.loudness_confidence),
             )
         )
     gaps = [
@@ -381,7 +393,7 @@ def _music_entries(
         times_s=[round(float(t), 3) for t in found.curve_times_s],
         values=[round(float(v), 4) for v in found.curve],
     )
-    return _MusicEntries(segments, gaps, round(found.n_segments_confidence, 3), curve, warnings)
+    return _MusicEntries(segments, gaps, _number(found.n_segments_confidence, 3), curve, warnings)
 
 
 def _source(

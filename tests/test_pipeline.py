@@ -1,11 +1,16 @@
 """End to end: the bundled sample and the real media indexed against their truth files."""
 
+import dataclasses
+import json
+
+import numpy as np
 import pytest
 
 from clipindex.credits import load_credits
 from clipindex.errors import CreditsError, MediaError
 from clipindex.frames import FrameStream
-from clipindex.pipeline import index_video
+from clipindex.music.analysis import AnalysedSegment, MusicAnalysis
+from clipindex.pipeline import _music_entries, index_video
 from clipindex.testing import assert_index_matches
 from conftest import ROOT, SAMPLE_TRUTH, shared, truth
 
@@ -94,3 +99,35 @@ def test_without_credits_the_number_of_segments_comes_from_the_sound():
     assert len(index.segments) == 2
     assert index.segments[1].start_s == pytest.approx(15.67, abs=0.25)
     assert all(segment.track is None for segment in index.segments)
+
+
+def test_the_index_holds_plain_numbers_whatever_the_analysis_computed_them_in():
+    """NumPy numbers from the analysis become Python ones, so the index is written as JSON and
+    reads as before (an int is an int, a bool a bool)."""
+    analysis = MusicAnalysis(
+        segments=[
+            AnalysedSegment(
+                start_s=np.float32(0.0),
+                end_s=np.float64(30.0),
+                confidence=np.float32(0.9),
+                snapped_to_cut=np.bool_(True),
+                overlap_s=np.float32(0.5),
+                track_offset_s=np.float32(1.25),
+                tempo_bpm=np.float32(120.0),
+                tempo_confidence=np.float32(0.75),
+                loudness_lufs=np.float32(-14.5),
+                loudness_confidence=np.float64(1.0),
+            )
+        ],
+        gaps=[(np.float32(30.0), np.float32(31.0))],
+        n_segments_confidence=np.float32(0.8),
+        curve_times_s=np.arange(3, dtype=np.float32),
+        curve=np.zeros(3, dtype=np.float32),
+    )
+    entries = _music_entries(analysis, None, duration_s=31.0, sound_end_s=31.0)
+    segment, gap = entries.segments[0], entries.gaps[0]
+    values = [getattr(segment, name) for name in ("start_s", "end_s", "overlap_s", "tempo_bpm")]
+    values += [segment.loudness_lufs, gap.start_s, entries.confidence]
+    assert all(type(value) is float for value in values)
+    assert segment.snapped_to_cut is True
+    json.dumps(dataclasses.asdict(segment), allow_nan=False)
