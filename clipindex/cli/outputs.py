@@ -250,7 +250,7 @@ def embed_command(
             + (" (fragment)" if fragment else ""),
             err=True,
         )
-    _warn_without_key_moments(uploaded, thumbnail_url or youtube)
+    _warn_without_key_moments(uploaded, thumbnail_url or youtube)  # YouTube's picture by default
 
 
 @cli.command("report")

@@ -122,9 +122,7 @@ def _youtube_player(video_id: str, title: str | None) -> str:
     )
 
 
-def _html5_player(
-    src: str, chapters: Chapters, size: tuple[int, int], poster: str | None = None
-) -> str:
+def _html5_player(src: str, chapters: Chapters, size: tuple[int, int], poster: str | None) -> str:
     track = base64.b64encode(to_webvtt(chapters).encode("utf-8")).decode("ascii")
     width, height = size
     poster_attribute = f'poster="{text(poster)}" ' if poster else ""
