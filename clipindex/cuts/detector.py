@@ -3,41 +3,25 @@
 from __future__ import annotations
 
 from array import array
-from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
 from clipindex.cuts import features, gradual, hard
+from clipindex.cuts.base import Cut, FrameRecord
+from clipindex.cuts.motion import MotionResidual
 from clipindex.cuts.parameters import CutParameters
 from clipindex.frames import Frame
 
 
-@dataclass(frozen=True)
-class Cut:
-    """A transition between shots.
-
-    ``frame`` is the first frame of the new shot: for a fade out, the frame closest to black
-    (or white); for a fade in or a dip, the first frame coming out of it; for a dissolve, the
-    first frame that is more the new shot than the old. Gradual transitions also give their span
-    of frames (``start_frame`` to ``end_frame`` inclusive); a hard cut's span is its one frame.
-    """
-
-    frame: int
-    time_s: float
-    kind: str
-    score: float
-    start_frame: int
-    end_frame: int
-
-
 class CutDetector:
-    """Feed every frame in order with :meth:`process`; :meth:`finish` returns the cuts.
+    """clipindex's own :class:`~clipindex.cuts.base.SceneDetector`: feed every frame in order
+    with :meth:`process`; :meth:`finish` returns the cuts.
 
-    Per frame it keeps a few numbers (the change scores, brightness, saturation, and the
-    distances back to the last few frames), plus the signatures of the last few seconds' frames
-    for the dissolve test, so memory stays small on long videos. ``fps`` (the nominal rate)
-    turns the durations among the parameters into frames.
+    Per frame it keeps a few numbers (the change scores, the motion-compensated residual,
+    brightness, saturation, and the distances back to the last few frames), plus the signatures
+    of the last few seconds' frames for the dissolve test, so memory stays small on long videos.
+    ``fps`` (the nominal rate) turns the durations among the parameters into frames.
 
     >>> detector = CutDetector(fps=24)                  # doctest: +SKIP
     >>> for frame in frames: detector.process(frame)  # doctest: +SKIP
@@ -59,6 +43,9 @@ class CutDetector:
         depth = max(int(self._tested.offsets[:, 0].max()), max_lag) + 1
         self._recent = features.RecentSignatures(depth, max_lag)
         self._previous: tuple[np.ndarray, np.ndarray] | None = None
+        self._motion = MotionResidual(
+            p.motion_search_px, p.black_level, p.flat_block_std, p.contrast_floor
+        )
         self.times_s: list[float] = []
         self.scores = array("d")
         """ContentDetector's score of each frame against the one before."""
@@ -68,11 +55,14 @@ class CutDetector:
         """Mean HSV value of each frame (0–255)."""
         self.saturation = array("d")
         """Mean HSV saturation of each frame (0–255)."""
+        self.residuals = array("d")
+        """Motion-compensated residual of each frame against the one before
+        (:class:`~clipindex.cuts.motion.MotionResidual`)."""
         self._luma = array("d")
         self._returns = array("d")
         self._windows: list[tuple[int, int, float]] = []
 
-    def process(self, frame: Frame) -> None:
+    def process(self, frame: Frame) -> FrameRecord:
         """Measure one frame against the frames before it."""
         n = len(self.times_s)
         picture = features.hsv(frame.image)
@@ -93,11 +83,20 @@ class CutDetector:
         self.saturation.append(saturation)
         self._luma.append(luma)
         self._returns.extend(back[2 : self.parameters.flash_max_frames + 2].tolist())
+        residual = self._motion.measure(frame.image)
+        self.residuals.append(residual)
+        p = self.parameters
+        return FrameRecord(
+            n,
+            frame.time_s,
+            dark=brightness < p.black_level,
+            may_start_shot=content >= p.threshold or residual >= p.motion_threshold,
+        )
 
     def finish(self) -> list[Cut]:
         """The cuts found in all frames processed so far, in time order."""
         p = self.parameters
-        content, histogram, luma, brightness, saturation = (
+        content, histogram, luma, brightness, saturation, residual = (
             np.frombuffer(values, dtype=np.float64)
             for values in (
                 self.scores,
@@ -105,12 +104,13 @@ class CutDetector:
                 self._luma,
                 self.brightness,
                 self.saturation,
+                self.residuals,
             )
         )
         returns = np.frombuffer(self._returns, dtype=np.float64).reshape(
             len(content), p.flash_max_frames
         )
-        candidates = hard.cut_candidates(content, histogram, brightness, luma, p)
+        candidates = hard.cut_candidates(content, histogram, brightness, luma, residual, p)
         flashes = hard.flashes(candidates, brightness, saturation, returns, p)
         hold = max(1, round(p.dip_max_hold_s * self._fps))
         black, black_edges = gradual.through_colour(
@@ -133,6 +133,9 @@ class CutDetector:
             and not any(t.start_frame - 1 <= i <= t.end_frame + 1 for t in transitions)
         }
         cuts |= {i for i in black_edges if hard.visible(i, brightness, luma, p)}
+        leader = hard.end_of_black_leader(brightness, p)
+        if leader <= hold:  # a blink of black before the first picture is no shot
+            cuts.discard(leader)
         found = [self._cut(i, i, i, "hard") for i in cuts]
         found += [self._cut(t.frame, t.start_frame, t.end_frame, t.kind) for t in transitions]
         return sorted(found, key=lambda cut: cut.frame)

@@ -17,7 +17,55 @@ def _busier_side(scores: np.ndarray, i: int, window: int) -> float:
     return max(float(np.median(side)) if side.size else 0.0 for side in (left, right))
 
 
+_RESIDUAL_FLOOR = 0.01
+"""Added to the busier side's residual, so a cut out of a still shot is a finite spike."""
+
+
 def cut_candidates(
+    content: np.ndarray,
+    histogram: np.ndarray,
+    brightness: np.ndarray,
+    luma_change: np.ndarray,
+    residual: np.ndarray,
+    p: CutParameters,
+) -> list[int]:
+    """Frames that begin a new shot: what motion cannot explain, or a change of content that
+    motion does not explain.
+
+    Two rules, each a spike against the busier side of the frame's neighbours:
+
+    - the motion-compensated residual (:mod:`~clipindex.cuts.motion`) reaches
+      ``motion_threshold`` and ``motion_spike_ratio`` times the busier side;
+    - a change of content or tones passes :func:`content_candidates` and its residual reaches
+      ``motion_confirm`` and ``motion_confirm_ratio`` times the busier side: a pan, a hand at
+      the lens or a figure running through the frame change the content, but motion explains
+      them.
+
+    Of two neighbouring frames, the one with the larger residual is the cut.
+    """
+    found = set()
+    for i in range(1, len(residual)):
+        busier = _busier_side(residual, i, p.spike_window) + _RESIDUAL_FLOOR
+        if (
+            residual[i] >= p.motion_threshold
+            and residual[i] >= residual[i - 1]
+            and (i + 1 == len(residual) or residual[i] >= residual[i + 1])
+            and residual[i] >= p.motion_spike_ratio * busier
+        ):
+            found.add(i)
+    for i in content_candidates(content, histogram, brightness, luma_change, p):
+        busier = _busier_side(residual, i, p.spike_window) + _RESIDUAL_FLOOR
+        if residual[i] >= p.motion_confirm and residual[i] >= p.motion_confirm_ratio * busier:
+            found.add(i)
+    return [
+        i
+        for i in sorted(found)
+        if not (i + 1 in found and residual[i + 1] > residual[i])
+        and not (i - 1 in found and residual[i - 1] >= residual[i])
+    ]
+
+
+def content_candidates(
     content: np.ndarray,
     histogram: np.ndarray,
     brightness: np.ndarray,
@@ -109,3 +157,10 @@ def visible(i: int, brightness: np.ndarray, luma_change: np.ndarray, p: CutParam
     if min(brightness[i], brightness[i - 1]) >= 2 * p.black_level:
         return True
     return bool(luma_change[i] >= p.threshold)
+
+
+def end_of_black_leader(brightness: np.ndarray, p: CutParameters) -> int:
+    """The first frame after the black frames that open the video (0 when it opens on a
+    picture, or is all black)."""
+    dark = brightness < p.black_level
+    return int(np.argmin(dark)) if dark.any() and not dark.all() else 0

@@ -28,6 +28,23 @@ class CutParameters:
     """Luma histogram change that confirms a cut."""
     histogram_spike_ratio: float = 3.0
     """How many times the busier side's histogram change that confirmation must be."""
+    motion_threshold: float = 0.2
+    """Motion-compensated residual (a fraction of the frames' contrast) that makes a cut on its
+    own, when it is also a spike (:mod:`~clipindex.cuts.motion`)."""
+    motion_spike_ratio: float = 3.0
+    """How many times the busier side's residual that spike must be."""
+    motion_confirm: float = 0.1
+    """Residual a cut found by the content or histogram rules must show: motion explains less."""
+    motion_confirm_ratio: float = 1.5
+    """How many times the busier side's residual that confirmation must be."""
+    motion_search_px: int = 4
+    """How far blocks are matched each way, in pixels of the 64 px wide picture (6% of it)."""
+    flat_block_std: float = 4.0
+    """Grey standard deviation (0–255) under which a block darker than ``black_level`` shows
+    nothing and is left out of the residual."""
+    contrast_floor: float = 4.0
+    """Grey levels added to the frames' contrast before dividing by it, so flat frames do not
+    turn noise into a cut."""
     flash_max_frames: int = 4
     """Longest run of frames that can be a flash rather than a shot."""
     flash_return_distance: float = 15.0

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import cv2
 
-from clipindex.cuts import CutDetector
+from clipindex.cuts import FrameRecord
 from clipindex.errors import OutputError
 from clipindex.files import write_atomically
 from clipindex.frames import Frame
@@ -74,12 +74,13 @@ class ThumbnailWriter:
         self._stretch_start_s = 0.0
         self._stretch_kept = True
 
-    def add(self, frame: Frame, detector: CutDetector) -> None:
-        """Look at one frame just scored by ``detector``; keep it if it may show a new shot."""
-        dark = detector.brightness[-1] < detector.parameters.black_level
+    def add(self, frame: Frame, record: FrameRecord) -> None:
+        """Look at one frame, with what the cut detector saw in it; keep it if it may show a
+        new shot."""
+        dark = record.dark
         starts = (
             self._previous is None
-            or detector.scores[-1] >= detector.parameters.threshold
+            or record.may_start_shot
             or dark != self._previous[1]
             or frame.time_s - self._stretch_start_s >= KEEP_EVERY_S
         )

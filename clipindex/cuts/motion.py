@@ -1,0 +1,123 @@
+"""What motion cannot explain: the motion-compensated residual between a frame and the one before.
+
+A cut is a change that no movement of the picture explains. Each frame is shrunk to a small grey
+picture (:data:`SMALL_WIDTH` px wide) cut into blocks of :data:`BLOCK_SIZE`; every block is
+matched against the frame before within ``search_px`` in each direction (block matching, as a
+video encoder's motion search), and what is left of the best match is the block's *residual*.
+A pan, a zoom, a figure running through the frame or motion blur leave little; a new shot, even
+one of the same palette (snow after snow, a dark face after a dark face), leaves much.
+
+Two choices make the measure hold on film:
+
+- **Only blocks that show something count.** Blocks that are flat black in both frames (a text
+  card's background, letterbox bars, a dark interior) say nothing and are left out, so a cut from
+  one text card to another, or from a card to black, is judged on the text alone; and the
+  *median* of the blocks is taken, so something passing close to the lens (a hand, a branch)
+  that covers less than half the picture does not read as a new shot.
+- **Contrast-normalised.** The residual is divided by the frames' own contrast (their standard
+  deviation of grey, plus ``contrast_floor``), so a dark, low-contrast scene is judged on its own
+  scale and not on that of a bright one.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+SMALL_WIDTH = 64
+"""Pixels: width of the grey picture blocks are matched on; the height keeps the aspect ratio."""
+
+BLOCK_SIZE = (8, 6)
+"""Width and height of a block, in pixels of the small picture."""
+
+
+class MotionResidual:
+    """Feed frames in order to :meth:`measure`; each returns what motion leaves unexplained.
+
+    >>> residual = MotionResidual(search_px=4)
+    >>> picture = np.zeros((144, 256, 3), np.uint8)
+    >>> residual.measure(picture), residual.measure(picture)
+    (0.0, 0.0)
+    """
+
+    def __init__(
+        self,
+        search_px: int = 4,
+        black_level: float = 24.0,
+        flat_block_std: float = 4.0,
+        contrast_floor: float = 4.0,
+    ):
+        self.search_px = search_px
+        self.black_level = black_level
+        self.flat_block_std = flat_block_std
+        self.contrast_floor = contrast_floor
+        self._previous: tuple[np.ndarray, np.ndarray, float] | None = None
+
+    def measure(self, image: np.ndarray) -> float:
+        """The residual of this BGR frame against the last one measured (0 for the first).
+
+        The median, over blocks that show something in either frame, of each block's mean
+        absolute grey difference after its best shift (the frame before matched in this one when
+        most of the picture went dark), divided by the frames' mean contrast.
+        """
+        grey = _small_grey(image)
+        shows = _blocks_showing(grey, self.black_level, self.flat_block_std)
+        contrast = float(grey.std())
+        previous, self._previous = self._previous, (grey, shows, contrast)
+        if previous is None:
+            return 0.0
+        before, shown_before, contrast_before = previous
+        if before.shape != grey.shape:
+            raise ValueError(f"frame of {grey.shape} after one of {before.shape}")
+        counted = shows | shown_before
+        if not counted.any():
+            return 0.0
+        if 2 * np.count_nonzero(shows) < np.count_nonzero(shown_before):
+            # Most of the picture went dark (to black, or a card to black): match the frame
+            # before in this one, as each block of this one finds black to match beside
+            # whatever vanished.
+            left = _best_match(before, grey, self.search_px)[counted]
+        else:
+            left = _best_match(grey, before, self.search_px)[counted]
+        scale = (contrast + contrast_before) / 2 + self.contrast_floor
+        return float(np.median(left)) / scale
+
+
+def _small_grey(image: np.ndarray) -> np.ndarray:
+    """The frame in grey, ``SMALL_WIDTH`` wide and a whole number of blocks high, as float32."""
+    height, width = image.shape[:2]
+    block_w, block_h = BLOCK_SIZE
+    rows = max(1, round(SMALL_WIDTH * height / width / block_h))
+    grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    small = cv2.resize(grey, (SMALL_WIDTH, rows * block_h), interpolation=cv2.INTER_AREA)
+    return small.astype(np.float32)
+
+
+def _block_grid(picture: np.ndarray) -> tuple[int, int]:
+    return picture.shape[1] // BLOCK_SIZE[0], picture.shape[0] // BLOCK_SIZE[1]
+
+
+def _blocks_showing(grey: np.ndarray, black_level: float, flat_std: float) -> np.ndarray:
+    """Whether each block is brighter than black or has some texture, as a flat bool array."""
+    grid = _block_grid(grey)
+    mean = cv2.resize(grey, grid, interpolation=cv2.INTER_AREA)
+    square = cv2.resize(grey * grey, grid, interpolation=cv2.INTER_AREA)
+    std = np.sqrt(np.maximum(square - mean * mean, 0.0))
+    return ((mean > black_level) | (std > flat_std)).ravel()
+
+
+def _best_match(current: np.ndarray, before: np.ndarray, search_px: int) -> np.ndarray:
+    """Per block of ``current``, the smallest mean absolute difference from ``before`` shifted
+    by up to ``search_px`` pixels each way (edges repeated), as a flat array."""
+    height, width = current.shape
+    grid = _block_grid(current)
+    r = search_px
+    padded = cv2.copyMakeBorder(before, r, r, r, r, cv2.BORDER_REPLICATE)
+    best = None
+    for dy in range(2 * r + 1):
+        for dx in range(2 * r + 1):
+            shifted = padded[dy : dy + height, dx : dx + width]
+            left = cv2.resize(cv2.absdiff(current, shifted), grid, interpolation=cv2.INTER_AREA)
+            best = left if best is None else np.minimum(best, left, out=best)
+    assert best is not None
+    return best.ravel()
