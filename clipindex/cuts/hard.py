@@ -32,14 +32,17 @@ def cut_candidates(
     """Frames that begin a new shot: what motion cannot explain, or a change of content that
     motion does not explain.
 
-    Two rules, each a spike against the busier side of the frame's neighbours:
+    Two rules, each a spike against the frame's neighbours:
 
     - the motion-compensated residual (:mod:`~clipindex.cuts.motion`) reaches
-      ``motion_threshold`` and ``motion_spike_ratio`` times the busier side;
-    - a change of content or tones passes :func:`content_candidates` and its residual reaches
-      ``motion_confirm`` and ``motion_confirm_ratio`` times the busier side: a pan, a hand at
-      the lens or a figure running through the frame change the content, but motion explains
-      them.
+      ``motion_threshold`` and ``motion_spike_ratio`` times the busier side, and
+    - its content score is also ``motion_content_ratio`` times the busier side's (scrolling
+      text beats the residual in time with the scroll, and leaves the content score level);
+    - or a change of content or tones passes :func:`content_candidates` and its residual
+      reaches ``motion_confirm`` and ``motion_confirm_ratio`` times that of either neighbouring
+      frame (``strong_spike_ratio`` times for a change of twice the threshold): a pan or a
+      figure running through the frame changes the content, but motion explains it, and a
+      hand sweeping past the lens leaves a residual over several frames.
 
     Of two neighbouring frames, the one with the larger residual is the cut.
     """
@@ -51,11 +54,14 @@ def cut_candidates(
             and residual[i] >= residual[i - 1]
             and (i + 1 == len(residual) or residual[i] >= residual[i + 1])
             and residual[i] >= p.motion_spike_ratio * busier
+            and content[i] >= p.motion_content_ratio * _busier_side(content, i, p.spike_window)
         ):
             found.add(i)
     for i in content_candidates(content, histogram, brightness, luma_change, p):
-        busier = _busier_side(residual, i, p.spike_window) + _RESIDUAL_FLOOR
-        if residual[i] >= p.motion_confirm and residual[i] >= p.motion_confirm_ratio * busier:
+        nearest = max(residual[i - 1], residual[i + 1] if i + 1 < len(residual) else 0.0)
+        # a change of twice the threshold (a cut into a noisy shot) needs a smaller margin
+        ratio = p.strong_spike_ratio if content[i] >= 2 * p.threshold else p.motion_confirm_ratio
+        if residual[i] >= p.motion_confirm and residual[i] >= ratio * (nearest + _RESIDUAL_FLOOR):
             found.add(i)
     return [
         i

@@ -33,10 +33,16 @@ class CutParameters:
     own, when it is also a spike (:mod:`~clipindex.cuts.motion`)."""
     motion_spike_ratio: float = 3.0
     """How many times the busier side's residual that spike must be."""
+    motion_content_ratio: float = 1.3
+    """How many times the busier side's content score a cut found by its residual must have:
+    scrolling text or fine texture on the move leaves a residual that beats in time with the
+    scroll, while the content score stays level."""
     motion_confirm: float = 0.1
     """Residual a cut found by the content or histogram rules must show: motion explains less."""
-    motion_confirm_ratio: float = 1.5
-    """How many times the busier side's residual that confirmation must be."""
+    motion_confirm_ratio: float = 2.0
+    """How many times the residual of either neighbouring frame that confirmation must be: a
+    cut is one frame's change, while something sweeping past the lens leaves a residual over
+    two frames or more."""
     motion_search_px: int = 4
     """How far blocks are matched each way, in pixels of the 64 px wide picture (6% of it)."""
     flat_block_std: float = 4.0
