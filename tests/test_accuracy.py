@@ -121,10 +121,11 @@ def test_harness_reports_every_detector_on_a_small_video(tmp_path, capsys):
 
 def test_committed_report_lists_every_truth_file():
     report = (ROOT / "benchmarks" / "ACCURACY.md").read_text()
-    for truth in sorted(SAMPLES.glob("*.truth.json")):
+    corpus = sorted((ROOT / "benchmarks" / "corpus" / "truth").glob("*.truth.json"))
+    for truth in sorted(SAMPLES.glob("*.truth.json")) + corpus:
         video = json.loads(truth.read_text())["file"]
         assert f"| {video} |" in report
-    assert "at least the best PySceneDetect detector's on every file: yes" in report
+    assert "at least TransNetV2's on every file of real footage: yes" in report
 
 
 # ---------------------------------------------------------------------------------------------
