@@ -15,6 +15,7 @@ What clipindex's own detector measures, and why:
   block of a small grey frame after its best match in the frame before, over the blocks that
   show something, relative to the frames' contrast. Movement, blur and a hand at the lens leave
   little; a new shot leaves much, even in the same palette, in the dark or on a text card.
+  It is measured only where the content changes as a cut's would, and around there.
 - **ContentDetector's score** (mean change of hue, saturation and luma) finds most hard cuts;
   it is computed from the HSV frame directly, as the edge map its statistics path would also
   build (at zero weight) costs twice the rest of the work.

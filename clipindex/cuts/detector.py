@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from array import array
 
 import cv2
@@ -43,9 +44,11 @@ class CutDetector:
         depth = max(int(self._tested.offsets[:, 0].max()), max_lag) + 1
         self._recent = features.RecentSignatures(depth, max_lag)
         self._previous: tuple[np.ndarray, np.ndarray] | None = None
+        window = p.spike_window
         self._motion = MotionResidual(
-            p.motion_search_px, p.black_level, p.flat_block_std, p.contrast_floor
+            p.motion_search_px, p.black_level, p.flat_block_std, p.contrast_floor, 2 * window + 2
         )
+        self._plain = array("d")
         self.times_s: list[float] = []
         self.scores = array("d")
         """ContentDetector's score of each frame against the one before."""
@@ -57,7 +60,8 @@ class CutDetector:
         """Mean HSV saturation of each frame (0–255)."""
         self.residuals = array("d")
         """Motion-compensated residual of each frame against the one before
-        (:class:`~clipindex.cuts.motion.MotionResidual`)."""
+        (:class:`~clipindex.cuts.motion.MotionResidual`); NaN where it cannot make a cut and
+        was not measured (:meth:`_measure_residuals`)."""
         self._luma = array("d")
         self._returns = array("d")
         self._windows: list[tuple[int, int, float]] = []
@@ -83,19 +87,45 @@ class CutDetector:
         self.saturation.append(saturation)
         self._luma.append(luma)
         self._returns.extend(back[2 : self.parameters.flash_max_frames + 2].tolist())
-        residual = self._motion.measure(frame.image)
-        self.residuals.append(residual)
+        plain = self._motion.add(frame.image)
+        self._plain.append(plain)
+        self.residuals.append(math.nan)
         p = self.parameters
+        self._measure_residuals(n - p.spike_window)
         return FrameRecord(
             n,
             frame.time_s,
             dark=brightness < p.black_level,
-            may_start_shot=content >= p.threshold or residual >= p.motion_threshold,
+            may_start_shot=content >= p.threshold or plain >= p.motion_threshold,
         )
+
+    def _measure_residuals(self, i: int) -> None:
+        """Measure the residuals that frame ``i`` may be judged on, once ``spike_window``
+        frames after it are in: its own where its content makes it a candidate and its plain
+        change (the residual's upper bound) could pass a rule, and then its neighbours'."""
+        p = self.parameters
+        gate = min(p.motion_threshold, p.motion_confirm)
+        if i < 1 or self._plain[i] < gate:
+            return
+        content = np.frombuffer(self.scores, dtype=np.float64)
+        histogram = np.frombuffer(self.histogram_changes, dtype=np.float64)
+        if not hard.residual_counts(content, histogram, i, p):
+            return
+        self._residual(i)
+        if self.residuals[i] >= gate:
+            last = len(self.times_s) - 1
+            for j in range(max(1, i - p.spike_window), min(last, i + p.spike_window) + 1):
+                self._residual(j)
+
+    def _residual(self, j: int) -> None:
+        if math.isnan(self.residuals[j]):
+            self.residuals[j] = self._motion.residual(j)
 
     def finish(self) -> list[Cut]:
         """The cuts found in all frames processed so far, in time order."""
         p = self.parameters
+        for i in range(max(1, len(self.times_s) - p.spike_window), len(self.times_s)):
+            self._measure_residuals(i)
         content, histogram, luma, brightness, saturation, residual = (
             np.frombuffer(values, dtype=np.float64)
             for values in (

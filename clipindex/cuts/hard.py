@@ -93,21 +93,39 @@ def content_candidates(
     A change spread over two frames counts once, at its peak; next to dark frames, the change
     must show in luma (:func:`visible`).
     """
-    candidates = []
-    for i in range(1, len(content)):
-        score = content[i]
-        if score < p.threshold / 2 or (i + 1 < len(content) and content[i + 1] > score):
-            continue
-        busier = _busier_side(content, i, p.spike_window)
-        if score >= p.threshold and score >= p.spike_ratio * busier:
-            candidates.append(i)
-        elif (score >= 2 * p.threshold and score >= p.strong_spike_ratio * busier) or (
+    return [
+        i
+        for i in range(1, len(content))
+        if content_spike(content, histogram, i, p) and visible(i, brightness, luma_change, p)
+    ]
+
+
+def content_spike(content: np.ndarray, histogram: np.ndarray, i: int, p: CutParameters) -> bool:
+    """Whether frame ``i`` passes :func:`content_candidates`' spike rules (before the
+    darkness check); it looks ``spike_window`` frames ahead, no further."""
+    score = content[i]
+    if score < p.threshold / 2 or (i + 1 < len(content) and content[i + 1] > score):
+        return False
+    busier = _busier_side(content, i, p.spike_window)
+    return bool(
+        (score >= p.threshold and score >= p.spike_ratio * busier)
+        or (score >= 2 * p.threshold and score >= p.strong_spike_ratio * busier)
+        or (
             score >= p.confirmed_spike_ratio * busier
             and histogram[i] >= p.histogram_threshold
             and histogram[i] >= p.histogram_spike_ratio * _busier_side(histogram, i, p.spike_window)
-        ):
-            candidates.append(i)
-    return [i for i in candidates if visible(i, brightness, luma_change, p)]
+        )
+    )
+
+
+def residual_counts(content: np.ndarray, histogram: np.ndarray, i: int, p: CutParameters) -> bool:
+    """Whether frame ``i``'s residual can make it a cut in :func:`cut_candidates`: only where
+    its content changes at all and is a spike for one of the two rules. Elsewhere the residual
+    need not be measured; it looks ``spike_window`` frames ahead, no further."""
+    return bool(content[i] > 0) and (
+        content[i] >= p.motion_content_ratio * _busier_side(content, i, p.spike_window)
+        or content_spike(content, histogram, i, p)
+    )
 
 
 def flashes(

@@ -21,6 +21,8 @@ Two choices make the measure hold on film:
 
 from __future__ import annotations
 
+import collections
+
 import cv2
 import numpy as np
 
@@ -32,7 +34,11 @@ BLOCK_SIZE = (8, 6)
 
 
 class MotionResidual:
-    """Feed frames in order to :meth:`measure`; each returns what motion leaves unexplained.
+    """Frames go in with :meth:`add`; :meth:`residual` gives what motion leaves unexplained
+    between one of the last ``keep`` frames and the frame before it.
+
+    Block matching is the costly part, so it is done only for the frames asked about: a
+    detector can ask only around frames that changed at all.
 
     >>> residual = MotionResidual(search_px=4)
     >>> picture = np.zeros((144, 256, 3), np.uint8)
@@ -46,29 +52,54 @@ class MotionResidual:
         black_level: float = 24.0,
         flat_block_std: float = 4.0,
         contrast_floor: float = 4.0,
+        keep: int = 2,
     ):
         self.search_px = search_px
         self.black_level = black_level
         self.flat_block_std = flat_block_std
         self.contrast_floor = contrast_floor
-        self._previous: tuple[np.ndarray, np.ndarray, float] | None = None
+        self.frames = 0
+        """How many frames were added."""
+        self._kept: collections.deque[tuple[np.ndarray, np.ndarray, float]] = collections.deque(
+            maxlen=max(2, keep)
+        )
 
-    def measure(self, image: np.ndarray) -> float:
-        """The residual of this BGR frame against the last one measured (0 for the first).
+    def add(self, image: np.ndarray) -> float:
+        """Take the next BGR frame; returns its plain change from the frame before (no motion
+        allowed for), which the residual never exceeds (0 for the first)."""
+        grey = _small_grey(image)
+        if self._kept and self._kept[-1][0].shape != grey.shape:
+            raise ValueError(f"frame of {grey.shape} after one of {self._kept[-1][0].shape}")
+        self._kept.append(
+            (grey, _blocks_showing(grey, self.black_level, self.flat_block_std), float(grey.std()))
+        )
+        self.frames += 1
+        if self.frames == 1:
+            return 0.0
+        return self._median_left(
+            self.frames - 1, lambda current, before, _: _plain(current, before)
+        )
+
+    def residual(self, frame: int) -> float:
+        """The residual of ``frame`` (one of the last ``keep`` added) against the frame before.
 
         The median, over blocks that show something in either frame, of each block's mean
         absolute grey difference after its best shift (the frame before matched in this one when
         most of the picture went dark), divided by the frames' mean contrast.
         """
-        grey = _small_grey(image)
-        shows = _blocks_showing(grey, self.black_level, self.flat_block_std)
-        contrast = float(grey.std())
-        previous, self._previous = self._previous, (grey, shows, contrast)
-        if previous is None:
-            return 0.0
-        before, shown_before, contrast_before = previous
-        if before.shape != grey.shape:
-            raise ValueError(f"frame of {grey.shape} after one of {before.shape}")
+        return self._median_left(frame, _best_match)
+
+    def measure(self, image: np.ndarray) -> float:
+        """Add a frame and return its residual against the one before (0 for the first)."""
+        self.add(image)
+        return self.residual(self.frames - 1) if self.frames > 1 else 0.0
+
+    def _median_left(self, frame: int, match) -> float:
+        back = self.frames - 1 - frame
+        if frame < 1 or not 0 <= back < len(self._kept) - 1:
+            raise ValueError(f"frame {frame} is not among the last {len(self._kept)} added")
+        grey, shows, contrast = self._kept[-1 - back]
+        before, shown_before, contrast_before = self._kept[-2 - back]
         counted = shows | shown_before
         if not counted.any():
             return 0.0
@@ -76,9 +107,9 @@ class MotionResidual:
             # Most of the picture went dark (to black, or a card to black): match the frame
             # before in this one, as each block of this one finds black to match beside
             # whatever vanished.
-            left = _best_match(before, grey, self.search_px)[counted]
+            left = match(before, grey, self.search_px)[counted]
         else:
-            left = _best_match(grey, before, self.search_px)[counted]
+            left = match(grey, before, self.search_px)[counted]
         scale = (contrast + contrast_before) / 2 + self.contrast_floor
         return float(np.median(left)) / scale
 
@@ -104,6 +135,14 @@ def _blocks_showing(grey: np.ndarray, black_level: float, flat_std: float) -> np
     square = cv2.resize(grey * grey, grid, interpolation=cv2.INTER_AREA)
     std = np.sqrt(np.maximum(square - mean * mean, 0.0))
     return ((mean > black_level) | (std > flat_std)).ravel()
+
+
+def _plain(current: np.ndarray, before: np.ndarray) -> np.ndarray:
+    """Per block, the mean absolute difference with no shift, as a flat array."""
+    left = cv2.resize(
+        cv2.absdiff(current, before), _block_grid(current), interpolation=cv2.INTER_AREA
+    )
+    return left.ravel()
 
 
 def _best_match(current: np.ndarray, before: np.ndarray, search_px: int) -> np.ndarray:
