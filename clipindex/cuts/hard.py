@@ -12,9 +12,19 @@ from clipindex.cuts.parameters import CutParameters
 
 def _busier_side(scores: np.ndarray, i: int, window: int) -> float:
     """The larger of the median scores of the ``window`` frames before and after frame ``i``."""
-    left = scores[max(1, i - window) : i]
-    right = scores[i + 1 : i + 1 + window]
-    return max(float(np.median(side)) if side.size else 0.0 for side in (left, right))
+    left = scores[max(1, i - window) : i].tolist()
+    right = scores[i + 1 : i + 1 + window].tolist()
+    return max(_median(left), _median(right))
+
+
+def _median(values: list[float]) -> float:
+    """NumPy's median of a few numbers (0 for none), without NumPy's overhead per call: it is
+    asked for several times a frame."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
 _RESIDUAL_FLOOR = 0.01
@@ -48,12 +58,12 @@ def cut_candidates(
     """
     found = set()
     for i in range(1, len(residual)):
-        busier = _busier_side(residual, i, p.spike_window) + _RESIDUAL_FLOOR
         if (
             residual[i] >= p.motion_threshold
             and residual[i] >= residual[i - 1]
             and (i + 1 == len(residual) or residual[i] >= residual[i + 1])
-            and residual[i] >= p.motion_spike_ratio * busier
+            and residual[i]
+            >= p.motion_spike_ratio * (_busier_side(residual, i, p.spike_window) + _RESIDUAL_FLOOR)
             and content[i] >= p.motion_content_ratio * _busier_side(content, i, p.spike_window)
         ):
             found.add(i)
