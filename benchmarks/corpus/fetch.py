@@ -64,13 +64,28 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+X264 = [
+    "-c:v",
+    "libx264",
+    "-preset",
+    "medium",
+    "-crf",
+    "23",
+    "-threads",
+    "2",
+    "-pix_fmt",
+    "yuv420p",
+]
+"""How every clip's picture is encoded: a fixed thread count, so the bits do not depend on the
+machine."""
+
+
 def cut_command(ffmpeg: str, source: Path, start_s: float, duration_s: float, out: Path):
     """The one ffmpeg command every clip is cut with (H.264 CRF 23, AAC 128k, reproducible)."""
     return [
         ffmpeg, "-nostdin", "-v", "error", "-ss", str(start_s), "-i", str(source),
         "-t", str(duration_s), "-map", "0:v:0", "-map", "0:a:0?",
-        "-c:v", "libx264", "-preset", "medium", "-crf", "23", "-threads", "2",
-        "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "128k",
+        *X264, "-c:a", "aac", "-b:a", "128k",
         "-fflags", "+bitexact", "-flags:v", "+bitexact", "-flags:a", "+bitexact",
         "-map_metadata", "-1", "-movflags", "+faststart", "-y", str(out),
     ]  # fmt: skip
@@ -103,12 +118,11 @@ def fetch_source(name: str, source: dict, work: Path) -> Path:
     return target
 
 
-def check_not_reserved(clip: dict, source: dict) -> None:
-    """Refuse a clip that reaches into a stretch kept for independent evaluation."""
-    start, end = clip["start_s"], clip["start_s"] + clip["duration_s"]
+def check_not_reserved(name: str, source: dict, start_s: float, end_s: float) -> None:
+    """Refuse a clip that reaches into a stretch of its source kept for independent evaluation."""
     for first, last in source.get("reserved_s", []):
-        if start < last and end > first:
-            raise SystemExit(f"{clip['name']}: reaches into the reserved {first}-{last} s")
+        if start_s < last and end_s > first:
+            raise SystemExit(f"{name}: reaches into the reserved {first}-{last} s")
 
 
 EDIT_SIZE = (640, 360)
@@ -155,8 +169,7 @@ def encode_command(ffmpeg: str, out: Path) -> list[str]:
     return [
         ffmpeg, "-nostdin", "-v", "error", "-f", "rawvideo", "-pix_fmt", "yuv420p",
         "-s", f"{width}x{height}", "-r", str(EDIT_RATE), "-i", "pipe:",
-        "-c:v", "libx264", "-preset", "medium", "-crf", "23", "-threads", "2",
-        "-pix_fmt", "yuv420p", "-fflags", "+bitexact", "-flags:v", "+bitexact",
+        *X264, "-fflags", "+bitexact", "-flags:v", "+bitexact",
         "-map_metadata", "-1", "-movflags", "+faststart", "-y", str(out),
     ]  # fmt: skip
 
@@ -215,14 +228,13 @@ def fetch(names: list[str] | None = None) -> int:
                 }
                 for name, first, count in shots:
                     source = manifest["source"][name]
-                    start_s = frame_time_s(source, first)
-                    end_s = frame_time_s(source, first + count)
-                    stretch = {"name": clip["name"], "start_s": start_s}
-                    check_not_reserved({**stretch, "duration_s": end_s - start_s}, source)
+                    start_s, end_s = (frame_time_s(source, f) for f in (first, first + count))
+                    check_not_reserved(clip["name"], source, start_s, end_s)
                 build_edit(ffmpeg, shots, sources, manifest, partial)
             else:
                 source = manifest["source"][clip["source"]]
-                check_not_reserved(clip, source)
+                start_s = clip["start_s"]
+                check_not_reserved(clip["name"], source, start_s, start_s + clip["duration_s"])
                 original = fetch_source(clip["source"], source, Path(work) / clip["source"])
                 subprocess.run(
                     cut_command(ffmpeg, original, clip["start_s"], clip["duration_s"], partial),

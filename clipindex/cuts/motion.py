@@ -76,9 +76,7 @@ class MotionResidual:
         self.frames += 1
         if self.frames == 1:
             return 0.0
-        return self._median_left(
-            self.frames - 1, lambda current, before, _: _plain(current, before)
-        )
+        return self._median_left(self.frames - 1, search_px=0)
 
     def residual(self, frame: int) -> float:
         """The residual of ``frame`` (one of the last ``keep`` added) against the frame before.
@@ -87,14 +85,14 @@ class MotionResidual:
         absolute grey difference after its best shift (the frame before matched in this one when
         most of the picture went dark), divided by the frames' mean contrast.
         """
-        return self._median_left(frame, _best_match)
+        return self._median_left(frame, self.search_px)
 
     def measure(self, image: np.ndarray) -> float:
         """Add a frame and return its residual against the one before (0 for the first)."""
         self.add(image)
         return self.residual(self.frames - 1) if self.frames > 1 else 0.0
 
-    def _median_left(self, frame: int, match) -> float:
+    def _median_left(self, frame: int, search_px: int) -> float:
         back = self.frames - 1 - frame
         if frame < 1 or not 0 <= back < len(self._kept) - 1:
             raise ValueError(f"frame {frame} is not among the last {len(self._kept)} added")
@@ -107,9 +105,9 @@ class MotionResidual:
             # Most of the picture went dark (to black, or a card to black): match the frame
             # before in this one, as each block of this one finds black to match beside
             # whatever vanished.
-            left = match(before, grey, self.search_px)[counted]
+            left = _best_match(before, grey, search_px)[counted]
         else:
-            left = match(grey, before, self.search_px)[counted]
+            left = _best_match(grey, before, search_px)[counted]
         scale = (contrast + contrast_before) / 2 + self.contrast_floor
         return _median(left) / scale
 
@@ -144,14 +142,6 @@ def _blocks_showing(grey: np.ndarray, black_level: float, flat_std: float) -> np
     square = cv2.resize(grey * grey, grid, interpolation=cv2.INTER_AREA)
     std = np.sqrt(np.maximum(square - mean * mean, 0.0))
     return ((mean > black_level) | (std > flat_std)).ravel()
-
-
-def _plain(current: np.ndarray, before: np.ndarray) -> np.ndarray:
-    """Per block, the mean absolute difference with no shift, as a flat array."""
-    left = cv2.resize(
-        cv2.absdiff(current, before), _block_grid(current), interpolation=cv2.INTER_AREA
-    )
-    return left.ravel()
 
 
 def _best_match(current: np.ndarray, before: np.ndarray, search_px: int) -> np.ndarray:
