@@ -120,6 +120,17 @@ def test_scores_are_content_detectors():
     assert list(detector.scores) == pytest.approx(expected, abs=1e-6)
 
 
+def test_histograms_are_histogram_detectors():
+    """The luma histogram the detector compares is PySceneDetect's HistogramDetector's, to the
+    bit, although it is computed once per frame from the luma plane the residual shares."""
+    from scenedetect.detectors import HistogramDetector
+
+    for image in _sample_frames(every=25):
+        expected = HistogramDetector.calculate_histogram(image, bins=features.HISTOGRAM_BINS)
+        found = features.luma_histogram(features.luma(image))
+        assert np.array_equal(found, expected)
+
+
 def _sample_frames(every):
     """Every ``every``-th frame of the bundled sample, as decoded for cut detection."""
     with FrameStream(SAMPLES / "training-montage.mp4") as frames:

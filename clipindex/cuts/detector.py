@@ -70,7 +70,8 @@ class CutDetector:
         """Measure one frame against the frames before it."""
         n = len(self.times_s)
         picture = features.hsv(frame.image)
-        histogram = features.luma_histogram(frame.image)
+        luma_plane = features.luma(frame.image)
+        histogram = features.luma_histogram(luma_plane)
         if self._previous is None:
             content = luma = change = 0.0
         else:
@@ -87,7 +88,7 @@ class CutDetector:
         self.saturation.append(saturation)
         self._luma.append(luma)
         self._returns.extend(back[2 : self.parameters.flash_max_frames + 2].tolist())
-        plain = self._motion.add(frame.image)
+        plain = self._motion.add(luma_plane)
         self._plain.append(plain)
         self.residuals.append(math.nan)
         p = self.parameters

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
-from scenedetect.detectors import HistogramDetector
 
 SIGNATURE_SIZE = (16, 9)
 """Width and height of a frame's signature: enough for the layout of a shot, blind to grain."""
@@ -35,9 +34,16 @@ def content_change(current: np.ndarray, previous: np.ndarray) -> tuple[float, fl
     return (hue + saturation + value) / 3.0, value
 
 
-def luma_histogram(image: np.ndarray) -> np.ndarray:
-    """HistogramDetector's normalised luma histogram of a BGR frame."""
-    return HistogramDetector.calculate_histogram(image, bins=HISTOGRAM_BINS)
+def luma(image: np.ndarray) -> np.ndarray:
+    """The luma (Y) plane of a BGR frame, as HistogramDetector takes it (YUV's Y, which rounds
+    differently from OpenCV's grey conversion)."""
+    return cv2.extractChannel(cv2.cvtColor(image, cv2.COLOR_BGR2YUV), 0)
+
+
+def luma_histogram(luma_plane: np.ndarray) -> np.ndarray:
+    """HistogramDetector's normalised luma histogram, from a frame's :func:`luma` plane."""
+    histogram = cv2.calcHist([luma_plane], [0], None, [HISTOGRAM_BINS], [0, 256])
+    return cv2.normalize(histogram, histogram).flatten()
 
 
 def histogram_change(current: np.ndarray, previous: np.ndarray) -> float:

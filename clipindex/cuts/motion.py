@@ -65,13 +65,15 @@ class MotionResidual:
         )
 
     def add(self, image: np.ndarray) -> float:
-        """Take the next BGR frame; returns its plain change from the frame before (no motion
-        allowed for), which the residual never exceeds (0 for the first)."""
+        """Take the next frame, BGR or its grey (luma) plane; returns its plain change from the
+        frame before (no motion allowed for), which the residual never exceeds (0 for the
+        first)."""
         grey = _small_grey(image)
         if self._kept and self._kept[-1][0].shape != grey.shape:
             raise ValueError(f"frame of {grey.shape} after one of {self._kept[-1][0].shape}")
+        contrast = float(cv2.meanStdDev(grey)[1][0, 0])
         self._kept.append(
-            (grey, _blocks_showing(grey, self.black_level, self.flat_block_std), float(grey.std()))
+            (grey, _blocks_showing(grey, self.black_level, self.flat_block_std), contrast)
         )
         self.frames += 1
         if self.frames == 1:
@@ -122,11 +124,12 @@ def _median(values: np.ndarray) -> float:
 
 
 def _small_grey(image: np.ndarray) -> np.ndarray:
-    """The frame in grey, ``SMALL_WIDTH`` wide and a whole number of blocks high, as float32."""
+    """The frame (BGR, or already grey) in grey, ``SMALL_WIDTH`` wide and a whole number of
+    blocks high, as float32."""
     height, width = image.shape[:2]
     block_w, block_h = BLOCK_SIZE
     rows = max(1, round(SMALL_WIDTH * height / width / block_h))
-    grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    grey = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
     small = cv2.resize(grey, (SMALL_WIDTH, rows * block_h), interpolation=cv2.INTER_AREA)
     return small.astype(np.float32)
 
@@ -149,6 +152,8 @@ def _best_match(current: np.ndarray, before: np.ndarray, search_px: int) -> np.n
     by up to ``search_px`` pixels each way (edges repeated), as a flat array."""
     height, width = current.shape
     grid = _block_grid(current)
+    if search_px == 0:
+        return cv2.resize(cv2.absdiff(current, before), grid, interpolation=cv2.INTER_AREA).ravel()
     r = search_px
     padded = cv2.copyMakeBorder(before, r, r, r, r, cv2.BORDER_REPLICATE)
     best = None
