@@ -26,6 +26,7 @@ _COMMAND_MODULES = {
     "chapters": "clipindex.cli.outputs",
     "check": "clipindex.cli.check",
     "embed": "clipindex.cli.outputs",
+    "export": "clipindex.cli.export",
     "index": "clipindex.cli.index",
     "mux": "clipindex.cli.outputs",
     "report": "clipindex.cli.outputs",
