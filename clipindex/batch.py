@@ -1,9 +1,10 @@
 """Index many videos in one go: plan the work, skip what is up to date, keep going past failures.
 
 Each video's index is written to ``NAME.clipindex.json`` beside it, or in an output folder. A
-credits file beside a video named ``STEM.credits.toml`` (or ``.json``) is used for it. An index
-is up to date when it was written by this version of clipindex, with the same settings and
-credits, for a file with the same size and SHA-256.
+credits file beside a video named ``STEM.credits.toml`` (or ``.json``) is used for it, and so is
+a corrections file ``STEM.corrections.toml``. An index is up to date when it was written by this
+version of clipindex, with the same settings, credits and corrections, for a file with the same
+size and SHA-256.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from dataclasses import dataclass
 from pathlib import Path
 
+from clipindex.corrections import corrections_beside
 from clipindex.errors import ClipindexError, OutputError
 
 VIDEO_SUFFIXES = (".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".mts", ".m2ts", ".ts", ".wmv")
@@ -31,6 +33,7 @@ class Job:
     video: str
     output: str
     credits: str | None
+    corrections: str | None = None
 
 
 @dataclass(frozen=True)
@@ -66,7 +69,7 @@ def plan(inputs: list[str], output_folder: str | None) -> list[Job]:
         if output in targets:
             raise OutputError(f"{video} and {targets[output]} would both be indexed to {output}")
         targets[output] = video
-        jobs.append(Job(video, output, _credits_beside(video)))
+        jobs.append(Job(video, output, _credits_beside(video), corrections_beside(video)))
     return jobs
 
 
@@ -125,6 +128,16 @@ def run_job(
             thumbnails=thumbnails,
             credits_sha256=credits_digest(job.credits),
         )
+        if job.corrections:
+            from clipindex.corrections import (
+                apply_corrections,
+                corrections_digest,
+                load_corrections,
+            )
+
+            corrections = load_corrections(job.corrections)
+            digest = corrections_digest(job.corrections)
+            index = apply_corrections(index, corrections, credits, digest)
         write_atomically(job.output, index.to_json())
     except ClipindexError as error:
         return Outcome(job, "failed", str(error))

@@ -111,6 +111,8 @@ class Cut(_Part):
     end_s: float
     start_frame: int
     end_frame: int
+    corrected: bool = False
+    """added by the user's corrections file, not found in the picture"""
 
 
 @dataclass(kw_only=True)
@@ -177,6 +179,11 @@ class Segment(_Part):
     loudness_confidence: Share | None = None
     """share of the segment's 400 ms blocks that passed the loudness gates, times 0.8 when the
     source has several channels (measured from their mono mix)"""
+    chapter_title: str | None = None
+    """the title of the segment's chapter, set by the user's corrections (instead of one made
+    from the credits)"""
+    corrected: bool = False
+    """the user's corrections file moved the segment's start or set its track or chapter"""
 
 
 @dataclass(kw_only=True)

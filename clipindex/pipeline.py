@@ -444,6 +444,15 @@ def _source(
     )
 
 
-def index_parameters(settings: IndexSettings, credits_sha256: str | None = None) -> dict:
-    """The settings as recorded in ``generator.parameters``, with the credits file's digest."""
-    return {**dataclasses.asdict(settings), "credits_sha256": credits_sha256}
+def index_parameters(
+    settings: IndexSettings,
+    credits_sha256: str | None = None,
+    corrections_sha256: str | None = None,
+) -> dict:
+    """The settings as recorded in ``generator.parameters``, with the digests of the credits
+    and corrections files."""
+    return {
+        **dataclasses.asdict(settings),
+        "credits_sha256": credits_sha256,
+        "corrections_sha256": corrections_sha256,
+    }

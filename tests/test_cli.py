@@ -196,7 +196,7 @@ def test_progress_bar_counts_frames_when_asked(tmp_path):
 
 
 def test_every_command_is_registered_under_its_module():
-    from clipindex.cli import app, check, export, index, outputs  # noqa: F401  (they add the commands)
+    from clipindex.cli import app, check, correct, export, index, outputs  # noqa: F401
 
     assert sorted(app.cli.commands) == sorted(app._COMMAND_MODULES)
     for name, command in app.cli.commands.items():

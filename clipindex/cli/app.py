@@ -25,6 +25,7 @@ _VERBOSE_FLAGS = ("--verbose", "-v")
 _COMMAND_MODULES = {
     "chapters": "clipindex.cli.outputs",
     "check": "clipindex.cli.check",
+    "correct": "clipindex.cli.correct",
     "embed": "clipindex.cli.outputs",
     "export": "clipindex.cli.export",
     "index": "clipindex.cli.index",

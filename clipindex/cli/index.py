@@ -24,6 +24,14 @@ from clipindex.errors import EXIT_BAD_INPUT
     "videos, each uses the STEM.credits.toml (or .json) beside it instead.",
 )
 @click.option(
+    "--corrections",
+    "corrections_path",
+    type=click.Path(path_type=str),
+    help="Corrections file (see clipindex correct) applied after the analysis (default: the "
+    "STEM.corrections.toml beside the video, if there is one; with several videos, always "
+    "that one).",
+)
+@click.option(
     "-o",
     "--output",
     default=None,
@@ -84,6 +92,7 @@ from clipindex.errors import EXIT_BAD_INPUT
 def index_command(
     videos: tuple[str, ...],
     credits_path: str | None,
+    corrections_path: str | None,
     output: str | None,
     audio_stream: int | None,
     min_segment_s: float,
@@ -114,6 +123,7 @@ def index_command(
         _index_one(
             videos[0],
             credits_path,
+            corrections_path,
             output or "-",
             audio_stream,
             min_segment_s,
@@ -122,10 +132,10 @@ def index_command(
             show,
         )
     else:
-        if credits_path is not None:
+        if credits_path is not None or corrections_path is not None:
             raise click.UsageError(
-                "--credits names one video's credits; with several videos, put "
-                "STEM.credits.toml beside each video"
+                "--credits and --corrections name one video's files; with several videos, put "
+                "STEM.credits.toml and STEM.corrections.toml beside each video"
             )
         _index_many(
             list(videos),
@@ -143,6 +153,7 @@ def index_command(
 def _index_one(
     video: str,
     credits_path: str | None,
+    corrections_path: str | None,
     output: str,
     audio_stream: int | None,
     min_segment_s: float,
@@ -150,10 +161,13 @@ def _index_one(
     thumbnails_dir: str | None,
     show: bool,
 ) -> None:
+    from clipindex.corrections import corrections_beside
     from clipindex.files import check_output_path, credits_digest, write_atomically
     from clipindex.frames import FrameStream
 
-    check_output_path(output, [video] + ([credits_path] if credits_path else []))
+    corrections_path = corrections_path or corrections_beside(video)
+    inputs = [video] + [path for path in (credits_path, corrections_path) if path]
+    check_output_path(output, inputs)
     # Decoding starts now; loading the rest (NumPy, OpenCV, PySceneDetect, and pydantic to
     # read credits) takes a few tenths of a second, spent while ffmpeg decodes the first frames.
     with FrameStream(video) as frames:
@@ -167,6 +181,11 @@ def _index_one(
             from clipindex.credits import load_credits
 
             credits = load_credits(credits_path)
+        corrections = None
+        if corrections_path:
+            from clipindex.corrections import load_corrections
+
+            corrections = load_corrections(corrections_path)
         thumbnails = None
         if thumbnails_dir is not None:
             from clipindex.outputs.thumbnails import ThumbnailWriter
@@ -183,6 +202,10 @@ def _index_one(
                 credits_sha256=credits_digest(credits_path),
                 frames=frames,
             )
+    if corrections is not None:
+        from clipindex.corrections import apply_corrections, corrections_digest
+
+        index = apply_corrections(index, corrections, credits, corrections_digest(corrections_path))
     write_atomically(output, index.to_json())
     if output != "-":
         titles = ", ".join(
@@ -211,6 +234,7 @@ def _index_many(
     from tqdm import tqdm
 
     from clipindex.batch import is_up_to_date, plan, run_jobs
+    from clipindex.corrections import corrections_digest
     from clipindex.errors import ClipindexError
     from clipindex.files import credits_digest
     from clipindex.pipeline import IndexSettings, index_parameters
@@ -222,7 +246,9 @@ def _index_many(
 
     todo, skipped, failed = [], 0, []
     for job in plan(inputs, output_folder):
-        parameters = index_parameters(settings, credits_digest(job.credits))
+        parameters = index_parameters(
+            settings, credits_digest(job.credits), corrections_digest(job.corrections)
+        )
         if not force and is_up_to_date(job, parameters):
             skipped += 1
             continue

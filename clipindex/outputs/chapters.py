@@ -207,6 +207,8 @@ def _stretches(index: Index, template: str, duration_s: float) -> list[_Stretch]
 
 def _music_title(template: str, segment: Segment) -> str:
     """A segment's title from its credits, loose separators of empty fields trimmed."""
+    if segment.chapter_title:
+        return clean_text(segment.chapter_title)
     fallback = f"Music {segment.index + 1}"
     track = segment.track
     if track is None or not clean_text(track.title):
