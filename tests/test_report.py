@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import re
+import shutil
 
 import cv2
 import numpy as np
@@ -13,7 +15,7 @@ import pytest
 
 from clipindex.frames import FrameStream
 from conftest import SAMPLE_CREDITS, SAMPLE_VIDEO
-from output_helpers import headless_chromium, run_cli
+from output_helpers import headless_chromium, run_cli, serve
 
 _SIGNATURE = (32, 18)
 
@@ -72,7 +74,10 @@ def test_the_report_is_one_file_with_every_picture_inside(indexed):
     pictures = re.findall(r'<img class="shot-thumb" src="data:image/jpeg;base64,([^"]+)"', page)
     assert len(pictures) == len(index["shots"])
     assert base64.b64decode(pictures[0]) == (folder / "thumbs/shot-0000.jpg").read_bytes()
-    assert not re.search(r'(?:src|href)="(?!data:|#)', page)  # nothing loaded from elsewhere
+    # Nothing is loaded from elsewhere but the video the player plays (linked, not copied).
+    linked = re.findall(r'(?:src|href)="(?!data:|#)([^"]+)"', page)
+    assert linked == [os.path.relpath(SAMPLE_VIDEO, folder)]
+    assert page.index('<video id="player"') < page.index('<svg class="timeline"')
     assert "Hearts on Fire" in page and "Scotti Bros. Records" in page
 
 
@@ -121,7 +126,8 @@ def test_missing_thumbnail_files_are_a_warning(indexed, tmp_path):
     assert code == 0 and out == ""
     assert err.splitlines() == [
         f"warning: 49 shot pictures listed in {moved} were not found beside it",
-        f"{tmp_path / 'report.html'}: 49 shots, 0 pictures, 48 cuts, 2 musical segments",
+        f"{tmp_path / 'report.html'}: 49 shots, 0 pictures, 48 cuts, 2 musical segments, "
+        f"a player of {SAMPLE_VIDEO}",
     ]
 
 
@@ -140,3 +146,77 @@ def test_a_thumbnails_path_that_is_a_file_is_refused_before_any_work(tmp_path):
     (tmp_path / "taken").write_text("")
     code, out, err = run_cli("index", SAMPLE_VIDEO, "--thumbnails", tmp_path / "taken")
     assert code == 2 and out == "" and err.count("\n") == 1
+
+
+def _isolated_cut(cuts: list[dict]) -> dict:
+    """A hard cut with no other cut within 0.6 s, to click on the timeline."""
+    times = [cut["time_s"] for cut in cuts]
+    return next(
+        cut
+        for n, cut in enumerate(cuts[1:-1], start=1)
+        if cut["kind"] == "hard" and times[n] - times[n - 1] > 0.6 and times[n + 1] - times[n] > 0.6
+    )
+
+
+def test_the_report_plays_the_video_and_seeks_on_click_and_keys(browser, indexed, tmp_path):
+    folder, index = indexed
+    site = tmp_path / "site"
+    site.mkdir()
+    shutil.copy(SAMPLE_VIDEO, site / "montage.mp4")
+    (site / "montage.json").write_text((folder / "montage.json").read_text())
+    code, _, err = run_cli(
+        "report", site / "montage.json", "--video", site / "montage.mp4", "-o", site / "r.html"
+    )
+    assert code == 0 and "a player of" in err, err
+    with serve(site) as base:
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        page.goto(f"{base}/r.html")
+        page.wait_for_function("document.getElementById('player').readyState >= 1")
+        at = "document.getElementById('player').currentTime"
+
+        def landed(time_s: float) -> None:
+            page.wait_for_function(f"Math.abs({at} - {time_s}) < 0.01", timeout=5000)
+
+        cut = _isolated_cut(index["cuts"])
+        page.locator(f'svg.timeline .cut[data-frame="{cut["frame"]}"]').click()
+        landed(cut["time_s"])
+        later = [c["time_s"] for c in index["cuts"] if c["time_s"] > cut["time_s"]]
+        page.keyboard.press("n")
+        landed(later[0])
+        page.keyboard.press("p")
+        landed(cut["time_s"])
+        handover = index["segments"][1]["start_s"]
+        page.keyboard.press("Shift+N")
+        landed(handover)
+        page.locator("#shot-3").click()
+        landed(index["shots"][3]["start_s"])
+        page.locator('rect.shot-bar[data-shot="20"]').click()
+        landed(index["shots"][20]["start_s"])
+        box = page.locator("svg.timeline").bounding_box()
+        page.mouse.click(box["x"] + box["width"] * 0.9, box["y"] + box["height"] * 0.5)
+        page.wait_for_function(f"{at} > 60")
+        clicked = page.evaluate(at)
+        page.locator("#correct-here").click()
+        lines = page.locator("#correction").text_content().splitlines()
+        shown = f"{clicked:.3f}"
+        assert lines[0].startswith(f"clipindex correct {site / 'montage.mp4'} --add-cut {shown}")
+        assert f"--handover 1={shown}" in lines[2]
+        page.close()
+
+
+def test_the_report_shows_warnings_first_then_tempo_loudness_and_damage(sample_index, tmp_path):
+    index = json.loads(sample_index.to_json())
+    index["warnings"] = ["damaged video from 20.0 s to 22.5 s: 4 decoding errors (ffmpeg: x)"]
+    index["title"] = None
+    for segment in index["segments"]:
+        segment["track"] = None
+    path = tmp_path / "montage.json"
+    path.write_text(json.dumps(index))
+    code, page, err = run_cli("report", path)
+    assert code == 0, err
+    assert page.index("<h2>Warnings</h2>") < page.index("<h2>Timeline</h2>")
+    assert '<rect class="damage"' in page and "damaged video 0:20.0–0:22.5" in page
+    assert f"<title>{SAMPLE_VIDEO.name} — clipindex report</title>" in page
+    for segment in sample_index.segments:
+        assert f"{segment.tempo_bpm:.0f} BPM (confidence {segment.tempo_confidence:.0%})" in page
+        assert f"{segment.loudness_lufs:.1f} LUFS" in page

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -256,16 +257,25 @@ def embed_command(
 @cli.command("report")
 @click.argument("index_path", metavar="INDEX", type=click.Path(path_type=str))
 @_output_option("the HTML page")
-def report_command(index_path: str, output: str) -> None:
-    """Write one self-contained HTML page showing INDEX: a timeline of the music, the sound, the
-    cuts and the shots, a picture of every shot, and the credits.
+@click.option(
+    "--video",
+    "video",
+    type=click.Path(path_type=str),
+    help="The video, for a player the timeline seeks (default: the video the index was made "
+    "from, when it is still there). The page links to it; it is not copied in.",
+)
+def report_command(index_path: str, output: str, video: str | None) -> None:
+    """Write one HTML page to review INDEX with: a player, a timeline of the music, the sound,
+    the cuts and the shots that seeks it, a picture of every shot, and the credits; the
+    warnings first. Keys step cut by cut and hand-over by hand-over, and "Correct here" shows
+    the clipindex correct command for the moment shown.
 
     Pictures come from `clipindex index --thumbnails DIR`.
 
     \b
     Example:
       clipindex index montage.mp4 --thumbnails thumbs -o montage.json
-      clipindex report montage.json -o report.html
+      clipindex report montage.json -o report.html --video montage.mp4
     """
     from clipindex.files import check_output_path, write_atomically
     from clipindex.index import load_index
@@ -281,10 +291,26 @@ def report_command(index_path: str, output: str) -> None:
             "found beside it",
             err=True,
         )
-    write_atomically(output, render_report(index, thumbnails, name=Path(index_path).name))
+    if video is not None and not os.path.isfile(video):
+        click.echo(f"warning: {video}: no such file; the page's player will not find it", err=True)
+    found = video or (index.source.path if os.path.isfile(index.source.path) else None)
+    source = _page_address(found, output) if found else None
+    write_atomically(output, render_report(index, thumbnails, video_src=source, video_path=found))
     if output != "-":
         click.echo(
             f"{output}: {len(index.shots)} shots, {len(thumbnails)} pictures, "
-            f"{len(index.cuts)} cuts, {len(index.segments)} musical segments",
+            f"{len(index.cuts)} cuts, {len(index.segments)} musical segments, "
+            + (f"a player of {found}" if found else "no player (give --video)"),
             err=True,
         )
+
+
+def _page_address(path: str, page: str) -> str:
+    """The address a page written at ``page`` loads the file at ``path`` by: relative to the
+    page's folder when both are on this machine."""
+    from urllib.parse import quote
+
+    if page == "-":
+        return quote(Path(path).as_posix())
+    relative = os.path.relpath(os.path.abspath(path), os.path.dirname(os.path.abspath(page)))
+    return quote(Path(relative).as_posix())

@@ -10,7 +10,10 @@ inside the page, so it can be mailed or archived as one file.
 from __future__ import annotations
 
 import base64
+import json
 import os
+import re
+import shlex
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -53,10 +56,21 @@ def load_thumbnails(index: Index, index_folder: str | os.PathLike[str]) -> dict[
     return pictures
 
 
-def render_report(index: Index, thumbnails: Mapping[int, bytes], *, name: str = "") -> str:
-    """The report page for ``index``; ``thumbnails`` maps shot indexes to JPEG bytes, and
-    ``name`` (the index file's name) titles the page when the video has no title."""
-    title = index.title or name or Path(index.source.path).name
+def render_report(
+    index: Index,
+    thumbnails: Mapping[int, bytes],
+    *,
+    video_src: str | None = None,
+    video_path: str | None = None,
+) -> str:
+    """The report page for ``index``; ``thumbnails`` maps shot indexes to JPEG bytes.
+
+    With ``video_src`` (the video's address as the page loads it), the page has a player that
+    the timeline, the cuts and the shots seek. ``video_path`` is the video as the user names it
+    on the command line, for the corrections the page suggests (default: the index's source).
+    The page is titled from the credits, or else from the video's file name.
+    """
+    title = index.title or Path(index.source.path).name
     kinds = {kind: sum(cut.kind == kind for cut in index.cuts) for kind in CUT_NAMES}
     summary = ", ".join(f"{n} {CUT_NAMES[kind][n > 1]}" for kind, n in kinds.items() if n)
     source = index.source
@@ -73,15 +87,21 @@ def render_report(index: Index, thumbnails: Mapping[int, bytes], *, name: str = 
         ("Made by", f"{index.generator.name} {index.generator.version}"),
     ]
     fact_rows = "".join(f"<dt>{label}</dt><dd>{text(value)}</dd>" for label, value in facts)
+    player = ""
+    if video_src is not None:
+        player = f'<video id="player" controls preload="auto" src="{text(video_src)}"></video>'
     parts = [
         f"<header><h1>{text(title)}</h1><dl class='facts'>{fact_rows}</dl></header>",
+        _warnings(index),
         "<section><h2>Timeline</h2>",
+        player,
         _legend(index),
         f'<div class="timeline-scroll">{_timeline(index)}</div>',
+        _review_bar(video_src is not None),
         "</section>",
         _shots(index, thumbnails),
         _credits(index),
-        _warnings(index),
+        _review_data(index, video_path or index.source.path),
     ]
     return f"""<!doctype html>
 <html lang="en">
@@ -119,6 +139,7 @@ def _timeline(index: Index) -> str:
     duration = index.source.duration_s
     svg = [
         f'<svg class="timeline" viewBox="0 0 {_WIDTH} {_HEIGHT}" role="img" '
+        f'data-left="{_LEFT}" data-right="{_RIGHT}" data-duration="{duration}" '
         'aria-label="Timeline of the music, the sound, the cuts and the shots">'
     ]
     labels = (
@@ -141,6 +162,10 @@ def _timeline(index: Index) -> str:
     svg += _sound_lane(index, duration)
     svg += [_cut_mark(cut, duration) for cut in index.cuts]
     svg += [_shot_bar(shot, duration) for shot in index.shots]
+    svg += _damage_marks(index, duration)
+    svg.append(
+        f'<line id="playhead" x1="{_LEFT}" x2="{_LEFT}" y1="{_RULER_Y + 4}" y2="{_HEIGHT}"/>'
+    )
     svg.append("</svg>")
     return "\n".join(svg)
 
@@ -212,7 +237,10 @@ def _cut_mark(cut: Cut, duration: float) -> str:
     top, bottom = _CUTS_Y, _CUTS_Y + 28
     x = _x(cut.time_s, duration)
     if cut.kind == "hard":
-        shape = f'<line x1="{x}" x2="{x}" y1="{top}" y2="{bottom}" stroke="{fill}"/>'
+        shape = (
+            f'<rect class="hit" x="{x - 2}" y="{top}" width="4" height="{bottom - top}"/>'
+            f'<line x1="{x}" x2="{x}" y1="{top}" y2="{bottom}" stroke="{fill}"/>'
+        )
     else:
         x0, x1 = _x(cut.start_s, duration), _x(cut.end_s, duration)
         x1 = max(x1, x0 + 3)
@@ -223,13 +251,17 @@ def _cut_mark(cut: Cut, duration: float) -> str:
         else:
             corners = f"{x0},{top} {x1},{top} {x1},{bottom} {x0},{bottom}"
         shape = f'<polygon points="{corners}" fill="{fill}"/>'
-    return f'<g class="cut cut-{cut.kind}"><title>{text(label)}</title>{shape}</g>'
+    return (
+        f'<g class="cut cut-{cut.kind}" data-time="{cut.time_s}" data-frame="{cut.frame}">'
+        f"<title>{text(label)}</title>{shape}</g>"
+    )
 
 
 def _shot_bar(shot: Shot, duration: float) -> str:
     x0, x1 = _x(shot.start_s, duration), _x(shot.end_s, duration)
     return (
         f'<rect class="shot-bar{" odd" if shot.index % 2 else ""}" data-shot="{shot.index}" '
+        f'data-time="{shot.start_s}" '
         f'x="{x0}" y="{_SHOTS_Y}" width="{max(x1 - x0, 0.5)}" height="26">'
         f"<title>shot {shot.index}: {clock(shot.start_s, 3)}–{clock(shot.end_s, 3)}</title></rect>"
     )
@@ -269,6 +301,7 @@ def _shots(index: Index, thumbnails: Mapping[int, bytes]) -> str:
             picture = '<div class="no-thumb">no picture</div>'
         cards.append(
             f'<figure class="shot" id="shot-{shot.index}" data-shot="{shot.index}" '
+            f'data-time="{shot.start_s}" '
             f'style="--track: {colour(segment.index if segment else None)}">{picture}'
             f"<figcaption><b>Shot {shot.index}</b> <span>{when}</span> "
             f"<span>{shot.end_s - shot.start_s:.2f} s · {how}</span></figcaption></figure>"
@@ -308,6 +341,7 @@ def _credits(index: Index) -> str:
                     f"alone put it at {clock(segment.audio_start_s, 3)}",
                 )
             )
+        rows += _sound_rows(segment)
         details = definition_list(rows + credit_rows(track))
         if track is not None and track.musicbrainz_recording_id:
             link = f"https://musicbrainz.org/recording/{track.musicbrainz_recording_id}"
@@ -323,7 +357,92 @@ def _warnings(index: Index) -> str:
     if not index.warnings:
         return ""
     items = "".join(f"<li>{text(warning)}</li>" for warning in index.warnings)
-    return f'<section><h2>Warnings</h2><ul class="warnings">{items}</ul></section>'
+    return (
+        f'<section class="warnings-first"><h2>Warnings</h2><ul class="warnings">{items}</ul>'
+        "</section>"
+    )
+
+
+def _sound_rows(segment: Segment) -> list[tuple[str, str | None]]:
+    """Tempo and loudness of a segment, each with how sure it is."""
+    rows: list[tuple[str, str | None]] = []
+    if segment.tempo_bpm is not None:
+        sure = segment.tempo_confidence
+        rows.append(
+            (
+                "Tempo",
+                f"{segment.tempo_bpm:.0f} BPM"
+                + (f" (confidence {sure:.0%})" if sure is not None else ""),
+            )
+        )
+    if segment.loudness_lufs is not None:
+        sure = segment.loudness_confidence
+        rows.append(
+            (
+                "Loudness",
+                f"{segment.loudness_lufs:.1f} LUFS"
+                + (f" (confidence {sure:.0%})" if sure is not None else ""),
+            )
+        )
+    return rows
+
+
+_DAMAGE = re.compile(
+    r"^damaged video (?:near (?P<at>[\d.]+) s|from (?P<start>[\d.]+) s to (?P<end>[\d.]+) s)"
+)
+
+
+def damaged_stretches(index: Index) -> list[tuple[float, float]]:
+    """The stretches of the video the index's warnings say are damaged, in seconds."""
+    stretches = []
+    for warning in index.warnings:
+        found = _DAMAGE.match(warning)
+        if found is None:
+            continue
+        if found["at"] is not None:
+            stretches.append((float(found["at"]), float(found["at"])))
+        else:
+            stretches.append((float(found["start"]), float(found["end"])))
+    return stretches
+
+
+def _damage_marks(index: Index, duration: float) -> list[str]:
+    marks = []
+    for start, end in damaged_stretches(index):
+        x0, x1 = _x(start, duration), _x(end, duration)
+        marks.append(
+            f'<rect class="damage" x="{x0 - 2}" y="{_RULER_Y + 4}" width="{max(x1 - x0, 0) + 4}" '
+            f'height="{_HEIGHT - _RULER_Y - 4}"><title>damaged video {clock(start, 1)}–'
+            f"{clock(end, 1)}</title></rect>"
+        )
+    return marks
+
+
+def _review_bar(has_player: bool) -> str:
+    keys = (
+        "<kbd>n</kbd>/<kbd>p</kbd> next/previous cut, <kbd>N</kbd>/<kbd>P</kbd> next/previous "
+        "hand-over"
+        + (", <kbd>space</kbd> play/pause" if has_player else "")
+        + "; click the timeline, a cut or a shot to go there"
+    )
+    return (
+        '<div class="review"><span class="where">at <b id="now">0:00.000</b></span> '
+        '<button type="button" id="correct-here">Correct here</button> '
+        f'<span class="keys">{keys}</span>'
+        '<pre id="correction" hidden></pre></div>'
+    )
+
+
+def _review_data(index: Index, video_path: str) -> str:
+    """What the page's script needs to step and suggest corrections, as JSON."""
+    data = {
+        "video": shlex.quote(video_path),
+        "duration_s": index.source.duration_s,
+        "cuts_s": [cut.time_s for cut in index.cuts],
+        "handovers_s": [segment.start_s for segment in index.segments[1:]],
+    }
+    payload = json.dumps(data).replace("<", "\\u003c")
+    return f'<script type="application/json" id="review-data">{payload}</script>'
 
 
 def _segment_name(segment: Segment) -> str:
