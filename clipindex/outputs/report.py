@@ -307,7 +307,14 @@ def _shots(index: Index, thumbnails: Mapping[int, bytes]) -> str:
             f"<span>{shot.end_s - shot.start_s:.2f} s · {how}</span></figcaption></figure>"
         )
     note = ""
-    if len(thumbnails) < len(index.shots):
+    added = {cut.frame for cut in index.cuts if cut.corrected}
+    unpictured = [shot for shot in index.shots if shot.index not in thumbnails]
+    if unpictured and thumbnails and all(shot.start_frame in added for shot in unpictured):
+        note = (
+            f'<p class="note">{len(unpictured)} of {len(index.shots)} shots, added by '
+            "corrections after the pictures were taken, have no picture.</p>"
+        )
+    elif len(thumbnails) < len(index.shots):
         listed = sum(shot.thumbnail is not None for shot in index.shots)
         note = (
             f'<p class="note">{len(index.shots) - len(thumbnails)} of {len(index.shots)} shots '
