@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import json
+import re
 import shutil
 import subprocess
 from html.parser import HTMLParser
@@ -10,6 +12,7 @@ from html.parser import HTMLParser
 import pytest
 
 from clipindex import ffmpeg
+from clipindex.index import load_index
 from clipindex.outputs import chapter_list
 from clipindex.outputs.embed import render_embed
 from conftest import SAMPLE_VIDEO
@@ -335,3 +338,67 @@ def test_the_standalone_page_is_a_whole_document(sample_json_path):
     code, out, _ = run_cli("embed", sample_json_path, "--src", "montage.mp4")
     assert code == 0
     assert out.startswith("<!doctype html>") and "<title>Rocky training in Russia [Rocky IV]" in out
+
+
+def test_the_player_has_a_shot_as_poster_and_a_chapter_bar_marked_from_the_start(
+    browser, site, tmp_path
+):
+    video = next(site / name for name in ("montage.mp4", "montage.webm") if (site / name).exists())
+    index_path = site / "with-pictures.json"
+    code, _, err = run_cli("index", video, "--thumbnails", site / "thumbs", "-o", index_path)
+    assert code == 0, err
+    chapters = chapter_list(load_index(index_path), min_chapters=3).items
+    pages = {}
+    for name, extra in (("first", []), ("chosen", ["--poster-shot", "5"])):
+        out = site / f"{name}.html"
+        args = ["embed", index_path, "--src", video.name, "--min-chapters", "3", "-o", out]
+        code, _, err = run_cli(*args, *extra)
+        assert code == 0, err
+        pages[name] = out
+        poster = re.search(r'poster="data:image/jpeg;base64,([^"]+)"', out.read_text())[1]
+        expected = "shot-0000.jpg" if name == "first" else "shot-0005.jpg"
+        assert base64.b64decode(poster) == (site / "thumbs" / expected).read_bytes()
+    code, _, err = run_cli(
+        "embed", index_path, "--src", video.name, "--poster-shot", "999", "-o", tmp_path / "x"
+    )
+    assert code == 2 and err.count("\n") == 1 and "--poster-shot 999" in err
+    assert not (tmp_path / "x").exists()
+
+    with serve(site) as base:
+        page = browser.new_page(viewport={"width": 1000, "height": 900})
+        page.goto(f"{base}/first.html")
+        page.wait_for_function("document.querySelector('video').readyState >= 1")
+        assert (
+            page.evaluate(
+                "new Promise(done => { const img = new Image();"
+                " img.onload = () => done(img.naturalWidth);"
+                " img.src = document.querySelector('video').poster; })"
+            )
+            == 256
+        )
+        bar = page.locator(".clipindex-bar a")
+        listed = page.locator(".clipindex-chapters a")
+        assert bar.count() == len(chapters)
+        # Marked from the start, before anything plays: the first chapter, in list and bar.
+        assert bar.nth(0).get_attribute("aria-current") == "true"
+        assert listed.nth(0).get_attribute("aria-current") == "true"
+        widths = [bar.nth(n).bounding_box()["width"] for n in range(len(chapters))]
+        total_s = sum(c.duration_s for c in chapters)
+        for width, chapter in zip(widths, chapters, strict=True):
+            assert width / sum(widths) == pytest.approx(chapter.duration_s / total_s, abs=0.02)
+        colours = [bar.nth(n).evaluate("a => getComputedStyle(a).backgroundColor") for n in (0, -1)]
+        assert colours[0] != colours[1]  # one colour per track
+        page.evaluate(
+            "() => { window.landed = new Promise(done => document.querySelector('video')"
+            ".addEventListener('seeking', e => done(e.target.currentTime), {once: true})); }"
+        )
+        bar.nth(2).click()
+        assert page.evaluate("window.landed") == pytest.approx(chapters[2].start_s, abs=0.05)
+        assert listed.nth(2).get_attribute("aria-current") == "true"
+
+        later = chapters[-1].start_s + 1
+        page.goto(f"{base}/chosen.html?t={later}")
+        page.wait_for_function("document.querySelector('video').readyState >= 1")
+        assert bar.nth(len(chapters) - 1).get_attribute("aria-current") == "true"
+        assert bar.nth(0).get_attribute("aria-current") is None
+        page.close()

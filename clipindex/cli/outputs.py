@@ -201,6 +201,14 @@ def mux_command(video: str, index_path: str, output: str, template: str, min_cha
     help="The post's address, for the JSON-LD clip links (default: the video's address).",
 )
 @click.option("--fragment", is_flag=True, help="Write only the piece to paste into a post.")
+@click.option(
+    "--poster-shot",
+    type=click.IntRange(min=0),
+    default=None,
+    metavar="N",
+    help="With --src and an index made with --thumbnails: shot N's picture is the player's "
+    "poster (default: the first chapter's first shot), unless --thumbnail gives one.",
+)
 @_output_option("the HTML")
 @_key_moment_options
 @_chapter_options
@@ -210,6 +218,7 @@ def embed_command(
     src: str | None,
     url: str | None,
     fragment: bool,
+    poster_shot: int | None,
     output: str,
     thumbnail_url: str | None,
     uploaded: str | None,
@@ -232,6 +241,9 @@ def embed_command(
 
     check_output_path(output, [index_path])
     index, chapters = _chapters(index_path, template, min_chapters)
+    poster = None
+    if src is not None and thumbnail_url is None:
+        poster = _poster(index, Path(index_path).parent, chapters, poster_shot)
     page = render_embed(
         chapters,
         youtube=youtube,
@@ -241,6 +253,7 @@ def embed_command(
         fragment=fragment,
         thumbnail_url=thumbnail_url,
         uploaded=uploaded,
+        poster_jpeg=poster,
     )
     write_atomically(output, page)
     if output != "-":
@@ -252,6 +265,28 @@ def embed_command(
             err=True,
         )
     _warn_without_key_moments(uploaded, thumbnail_url or youtube)  # YouTube's picture by default
+
+
+def _poster(index, index_folder: Path, chapters, shot: int | None) -> bytes | None:
+    """The picture of shot ``shot`` (default: the shot where the first chapter starts), from
+    the index's thumbnails; None when the index has no pictures. A shot that does not exist,
+    or has no picture, is an error when asked for."""
+    from clipindex.errors import OutputError
+    from clipindex.outputs.report import load_thumbnails
+
+    if shot is not None and shot >= len(index.shots):
+        raise OutputError(f"--poster-shot {shot}: the index has {len(index.shots)} shots")
+    pictures = load_thumbnails(index, index_folder)
+    if shot is None:
+        start_s = chapters.items[0].start_s if chapters.items else 0.0
+        shot = next((s.index for s in reversed(index.shots) if s.start_s <= start_s), 0)
+        return pictures.get(shot)
+    if shot not in pictures:
+        raise OutputError(
+            f"--poster-shot {shot}: no picture of that shot beside the index "
+            "(index the video with --thumbnails DIR)"
+        )
+    return pictures[shot]
 
 
 @cli.command("report")

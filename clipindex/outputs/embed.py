@@ -61,6 +61,7 @@ def render_embed(
     fragment: bool = False,
     thumbnail_url: str | None = None,
     uploaded: str | None = None,
+    poster_jpeg: bytes | None = None,
 ) -> str:
     """The embed HTML for a YouTube video (``youtube``: ID or address) or a video file (``src``,
     its address as the page will load it).
@@ -69,7 +70,8 @@ def render_embed(
     ``size`` the video's width and height, for the player's shape. ``fragment`` gives only the
     piece to paste into a post; otherwise a standalone page. ``thumbnail_url`` (a picture of the
     video: YouTube's own by default, the HTML5 player's poster) and ``uploaded`` (its upload
-    date) go into the JSON-LD.
+    date) go into the JSON-LD. ``poster_jpeg`` (a shot's picture) is the HTML5 player's poster
+    when no ``thumbnail_url`` is given, inlined as a ``data:`` URL.
     """
     if (youtube is None) == (src is None):
         raise EmbedError("give either a YouTube video (--youtube) or a video file address (--src)")
@@ -87,7 +89,10 @@ def render_embed(
         )
         kind = "youtube"
     else:
-        player = _html5_player(src, chapters, size, thumbnail_url)
+        poster = thumbnail_url
+        if poster is None and poster_jpeg is not None:
+            poster = "data:image/jpeg;base64," + base64.b64encode(poster_jpeg).decode("ascii")
+        player = _html5_player(src, chapters, size, poster)
         links = [f"{src.split('#')[0]}#t={decimal_seconds(c.start_s)}" for c in chapters.items]
         linked_data = video_object(
             chapters, url or src, content_url=src, thumbnail_url=thumbnail_url, uploaded=uploaded
@@ -98,6 +103,7 @@ def render_embed(
             f'<div class="clipindex-embed" data-player="{kind}">',
             f"<style>\n{asset('embed.css')}</style>",
             player,
+            _chapter_bar(chapters, links),
             _chapter_list(chapters, links),
             _credits(chapters),
             f'<script type="application/ld+json">\n{script_text(linked_data)}\n</script>',
@@ -134,6 +140,18 @@ def _html5_player(src: str, chapters: Chapters, size: tuple[int, int], poster: s
         f'src="data:text/vtt;charset=utf-8;base64,{track}">'
         f'<a href="{text(src)}">Download the video</a></video></figure>'
     )
+
+
+def _chapter_bar(chapters: Chapters, links: list[str]) -> str:
+    """The chapters as a bar under the player, each as long as it lasts, in its track's colour."""
+    parts = [
+        f'<a href="{text(link)}" data-start="{decimal_seconds(chapter.start_s)}" '
+        f'title="{text(clock(chapter.start_s))} {text(chapter.title)}" '
+        f'style="flex-grow: {max(chapter.duration_s, 0.001):.3f}; '
+        f'background: {colour(chapter.segment)}"><span>{text(chapter.title)}</span></a>'
+        for chapter, link in zip(chapters.items, links, strict=True)
+    ]
+    return f'<div class="clipindex-bar" aria-hidden="true">{"".join(parts)}</div>'
 
 
 def _chapter_list(chapters: Chapters, links: list[str]) -> str:

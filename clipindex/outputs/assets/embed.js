@@ -1,4 +1,5 @@
-/* clipindex post embed: clicking a chapter seeks the player, and the chapter playing is marked.
+/* clipindex post embed: clicking a chapter (in the list or on the bar under the player) seeks
+   the player, and the chapter playing is marked from the start.
    Works with an HTML5 <video> or a YouTube player (through YouTube's IFrame API). Opened with
    ?t=SECONDS (or #t=SECONDS) in its address, the page starts the video there. */
 (function (root) {
@@ -6,11 +7,14 @@
   var links = Array.prototype.slice.call(root.querySelectorAll("a[data-start]"));
   var starts = links.map(function (link) { return parseFloat(link.getAttribute("data-start")); });
 
+  /* The chapter list and the bar under the player link each chapter: both are marked. */
   function mark(time) {
-    var current = -1;
-    starts.forEach(function (start, i) { if (time >= start - 0.01) { current = i; } });
+    var current = null;
+    starts.forEach(function (start) {
+      if (time >= start - 0.01 && (current === null || start > current)) { current = start; }
+    });
     links.forEach(function (link, i) {
-      if (i === current) { link.setAttribute("aria-current", "true"); }
+      if (starts[i] === current) { link.setAttribute("aria-current", "true"); }
       else { link.removeAttribute("aria-current"); }
     });
   }
@@ -30,7 +34,9 @@
       if (playing && playing.catch) { playing.catch(function () {}); }
     };
     video.addEventListener("timeupdate", function () { mark(video.currentTime); });
+    video.addEventListener("seeked", function () { mark(video.currentTime); });
     var asked = askedStart();
+    mark(asked !== null ? asked : 0);
     if (asked !== null) {
       if (video.readyState >= 1) { video.currentTime = asked; }
       else {
@@ -41,6 +47,7 @@
   } else {
     var player = null;
     var waiting = askedStart();
+    mark(waiting !== null ? waiting : 0);
     seek = function (time) {
       if (player && player.seekTo) { player.seekTo(time, true); player.playVideo(); }
       else { waiting = time; }
