@@ -143,7 +143,12 @@ def run_job(
         return Outcome(job, "failed", str(error))
     except Exception as error:  # a bug on one file must not lose the others' work
         return Outcome(job, "failed", f"internal error: {type(error).__name__}: {error}")
-    return Outcome(job, "done", f"{len(index.cuts)} cuts, {len(index.segments)} segments")
+    cuts, segments = len(index.cuts), len(index.segments)
+    return Outcome(
+        job,
+        "done",
+        f"{cuts} cut{'s' * (cuts != 1)}, {segments} segment{'s' * (segments != 1)}",
+    )
 
 
 def _run_in_worker(

@@ -128,22 +128,23 @@ def test_youtube_refuses_two_chapters_naming_the_rule(sample_json):
     assert "at least three" in err and "--min-chapters" in err and err.count("\n") == 1
 
 
-def test_youtube_with_min_chapters_splits_the_longest_song_at_its_strongest_cut(
+def test_youtube_with_min_chapters_splits_the_longest_song_near_its_middle(
     sample_json, sample_index
 ):
+    """The longest song is split at the strongest cut of its middle quarter, not at its
+    strongest cut anywhere (11.5 s, which would leave parts of 11.5 s and 30.25 s)."""
     code, out, err = run_cli("chapters", sample_json, "--format", "youtube", "--min-chapters", "3")
     assert code == 0, err
     first = sample_index.segments[0]
-    eligible = [
-        cut for cut in sample_index.cuts if first.start_s + 10 <= cut.time_s <= first.end_s - 10.5
-    ]
-    strongest = max(eligible, key=lambda cut: cut.score)
-    assert strongest.time_s == 11.5
-    assert out.splitlines() == [
-        "0:00 Training Montage — Vince DiCola",
-        "0:12 Training Montage — Vince DiCola (part 2)",
-        "0:42 Hearts on Fire — John Cafferty",
-    ]
+    middle_s, reach_s = (first.start_s + first.end_s) / 2, (first.end_s - first.start_s) / 8
+    central = [cut for cut in sample_index.cuts if abs(cut.time_s - middle_s) <= reach_s]
+    split = max(central, key=lambda cut: cut.score)
+    assert max(sample_index.cuts, key=lambda cut: cut.score if cut.time_s < 41 else 0).time_s < 12
+    lines = out.splitlines()
+    assert len(lines) == 3 and lines[1].endswith("Training Montage — Vince DiCola (part 2)")
+    parts = chapter_list(sample_index, min_chapters=3).items
+    assert parts[1].start_s == split.time_s and parts[2].start_s == first.end_s
+    assert 0.35 < split.time_s / first.end_s < 0.65
 
 
 def test_youtube_refuses_a_chapter_shorter_than_ten_seconds():

@@ -2,12 +2,16 @@
 
 import hashlib
 import json
+import re
+import shlex
+import shutil
 import subprocess
 import sys
 
+import click
 import pytest
 
-from conftest import SAMPLE_CREDITS, SAMPLE_TRUTH, SAMPLE_VIDEO
+from conftest import SAMPLE_CREDITS, SAMPLE_TRUTH, SAMPLE_VIDEO, SAMPLES
 
 
 def _run(*args):
@@ -209,3 +213,75 @@ def test_output_to_a_pipe_arrives_whole():
     assert code == 0, err
     assert len(out) > 8192  # more than one buffer's worth
     assert json.loads(out)["title"]
+
+
+def _help_examples(command: str) -> list[str]:
+    """The example command lines of ``clipindex COMMAND --help``, continuations joined."""
+    code, out, _ = _run(command, "--help")
+    assert code == 0
+    text = out.split("Example", 1)[1].split("Options:", 1)[0]
+    joined = re.sub(r"\\\s*\n\s*", " ", text)
+    return [line.strip() for line in joined.splitlines() if line.strip().startswith("clipindex ")]
+
+
+def test_every_help_example_runs_as_written(tmp_path):
+    """Each command's --help examples, run in order in a folder holding what they name (the
+    sample and its credits and truth, a copy as montage.mp4, a picture, a folder of videos)."""
+    from clipindex.cli import app
+
+    shutil.copytree(SAMPLES, tmp_path / "samples", ignore=shutil.ignore_patterns("*.py"))
+    shutil.copy(SAMPLES / "training-montage.mp4", tmp_path / "montage.mp4")
+    (tmp_path / "archive").mkdir()
+    shutil.copy(SAMPLES / "transitions.mp4", tmp_path / "archive" / "transitions.mp4")
+    (tmp_path / "montage.jpg").write_bytes(b"\xff\xd8\xff\xe0 a picture")
+    order = ["index", "check", "correct", "chapters", "mux", "embed", "report", "export", "schema"]
+    assert sorted(order) == sorted(app._COMMAND_MODULES)
+    ran = 0
+    for command in order:
+        for example in _help_examples(command):
+            line = example.replace("clipindex ", f"{shlex.quote(sys.executable)} -m clipindex ", 1)
+            done = subprocess.run(
+                ["bash", "-c", line], cwd=tmp_path, capture_output=True, text=True
+            )
+            assert done.returncode == 0, f"{example}\n{done.stderr}"
+            ran += 1
+    assert ran >= 14
+
+
+def test_what_a_newcomer_types_is_understood(tmp_path):
+    """--verbose after the command, a format in capitals, one song: all as a newcomer writes
+    and reads them."""
+    from output_helpers import make_index, track
+
+    index = tmp_path / "one.json"
+    index.write_text(make_index([(0.0, 40.0, track("Solo", "Someone"))], 40.0).to_json())
+    vtt = tmp_path / "one.vtt"
+    code, out, err = _run("chapters", index, "--format", "WEBVTT", "-o", vtt, "--verbose")
+    assert code == 0, err
+    assert err == f"{vtt}: 1 chapter (webvtt)\n" and vtt.read_text().startswith("WEBVTT")
+    code, _, err = _run("report", index, "-o", tmp_path / "r.html")
+    assert code == 0 and "1 shot, 0 pictures, 0 cuts, 1 musical segment, no player" in err
+    code, _, err = _run("chapters", index, "-o", vtt)
+    assert code == 2 and err.count("\n") == 1 and "youtube, webvtt, ffmetadata" in err
+    code, _, err = _run("embed", index, "--src", "gone.mp4", "-o", tmp_path / "e.html")
+    assert code == 0 and "1 chapter, 1 credited track" in err
+    assert f"look for the video at {tmp_path / 'gone.mp4'}, and there is no file there" in err
+
+
+def test_chapters_help_speaks_only_of_its_own_options():
+    code, out, _ = _run("chapters", "--help")
+    assert code == 0 and "poster" not in out and "--youtube" not in out
+
+
+def test_the_readme_command_table_lists_every_option():
+    from clipindex.cli import app, check, correct, export, index, outputs  # noqa: F401
+
+    readme = (SAMPLES.parent / "README.md").read_text()
+    table = readme[readme.index("## The command line") : readme.index("`clipindex --help` and")]
+    for name, command in app.cli.commands.items():
+        rows = " ".join(row for row in table.splitlines() if row.startswith(f"| `clipindex {name}"))
+        assert rows, f"no row for clipindex {name}"
+        for option in command.params:
+            if isinstance(option, click.Option) and option.name != "help":
+                named = [o for o in option.opts + option.secondary_opts if o in rows]
+                assert named, f"clipindex {name}: {option.opts[-1]} is not in the README's table"

@@ -64,10 +64,17 @@ def cli(verbose: bool) -> None:
     """
 
 
+def counted(number: int, noun: str) -> str:
+    """``1 shot``, ``2 shots``: a count and its noun, plural when it is not one."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; turn user errors into one line and an exit code, never a traceback."""
-    args = sys.argv[1:] if argv is None else argv
+    args = sys.argv[1:] if argv is None else list(argv)
     verbose = any(flag in args for flag in _VERBOSE_FLAGS)
+    if verbose:  # taken anywhere on the line, after the command too, as people type it
+        args = ["--verbose"] + [arg for arg in args if arg not in _VERBOSE_FLAGS]
     # ffmpeg's decoder keeps every core busy; NumPy's BLAS threads would only compete with it,
     # and spin on a core for a while after each matrix product. Takes effect if NumPy is not
     # loaded yet (as when run as a command).
@@ -84,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         return error.exit_code
     except click.UsageError as error:  # a mistake on the command line is bad input too: one line
         where = error.ctx.command_path if error.ctx is not None else "clipindex"
-        message = error.format_message().rstrip(".")
+        message = " ".join(error.format_message().split()).rstrip(".")
         click.echo(f"clipindex: error: {message} (see '{where} --help')", err=True)
         return error.exit_code
     except click.ClickException as error:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from clipindex.cli.app import cli
+from clipindex.cli.app import cli, counted
 from clipindex.cli.outputs import _chapter_options, _chapters
 from clipindex.outputs.timeline import FORMATS, SUFFIXES
 
@@ -68,6 +68,7 @@ def export_command(
                 err=True,
             )
         click.echo(
-            f"{output}: {len(index.shots)} clips, {len(chapters.items)} chapters ({format_name})",
+            f"{output}: {counted(len(index.shots), 'clip')}, "
+            f"{counted(len(chapters.items), 'chapter')} ({format_name})",
             err=True,
         )

@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from clipindex.cli.app import cli
+from clipindex.cli.app import cli, counted
 from clipindex.errors import EXIT_BAD_INPUT
 
 
@@ -212,8 +212,9 @@ def _index_one(
             s.track.title if s.track else f"segment {s.index}" for s in index.segments
         )
         click.echo(
-            f"{output}: {len(index.cuts)} cuts, {len(index.shots)} shots, "
-            f"{len(index.segments)} musical segments" + (f" ({titles})" if titles else ""),
+            f"{output}: {counted(len(index.cuts), 'cut')}, {counted(len(index.shots), 'shot')}, "
+            f"{counted(len(index.segments), 'musical segment')}"
+            + (f" ({titles})" if titles else ""),
             err=True,
         )
     for warning in index.warnings:

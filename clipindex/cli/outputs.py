@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from clipindex.cli.app import cli
+from clipindex.cli.app import cli, counted
 from clipindex.outputs import CHAPTER_FORMATS, DEFAULT_TEMPLATE
 
 
@@ -44,24 +44,28 @@ def _output_option(what: str) -> Callable[[Callable[..., Any]], Callable[..., An
     )
 
 
-def _key_moment_options(command: Callable[..., Any]) -> Callable[..., Any]:
+def _key_moment_options(player: bool) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """``--thumbnail`` and ``--upload-date``: what search engines need besides the chapters to
-    show a video's key moments, and the file cannot tell."""
-    command = click.option(
-        "--thumbnail",
-        "thumbnail_url",
-        metavar="URL",
-        help="The address of a picture of the video, for the JSON-LD's thumbnailUrl (and the "
-        "HTML5 player's poster). Default with --youtube: YouTube's own.",
-    )(command)
-    return click.option(
-        "--upload-date",
-        "uploaded",
-        metavar="DATE",
-        callback=_upload_date,
-        help="When the video was published, for the JSON-LD's uploadDate: 2024-05-01, or "
-        "2024-05-01T18:30:00+02:00.",
-    )(command)
+    show a video's key moments, and the file cannot tell. With ``player``, the picture is also
+    the player's poster."""
+    picture = "The address of a picture of the video, for the JSON-LD's thumbnailUrl"
+    if player:
+        picture += " and the HTML5 player's poster. Default with --youtube: YouTube's own"
+
+    def add(command: Callable[..., Any]) -> Callable[..., Any]:
+        command = click.option("--thumbnail", "thumbnail_url", metavar="URL", help=picture + ".")(
+            command
+        )
+        return click.option(
+            "--upload-date",
+            "uploaded",
+            metavar="DATE",
+            callback=_upload_date,
+            help="When the video was published, for the JSON-LD's uploadDate: 2024-05-01, or "
+            "2024-05-01T18:30:00+02:00.",
+        )(command)
+
+    return add
 
 
 def _upload_date(_context: click.Context, _option: click.Parameter, value: str | None):
@@ -103,7 +107,7 @@ def _chapters(index_path: str, template: str, min_chapters: int):
     "-f",
     "--format",
     "format_name",
-    type=click.Choice(CHAPTER_FORMATS),
+    type=click.Choice(CHAPTER_FORMATS, case_sensitive=False),
     required=True,
     help="youtube: description lines; webvtt: a chapters track; ffmetadata: for ffmpeg; "
     "podcast: Podcasting 2.0 JSON; jsonld: schema.org VideoObject with clips; csv: a spreadsheet.",
@@ -114,7 +118,7 @@ def _chapters(index_path: str, template: str, min_chapters: int):
     help="The video's address (or its page's), for the clip links of jsonld: each gets "
     "t=SECONDS added (whole seconds on YouTube).",
 )
-@_key_moment_options
+@_key_moment_options(player=False)
 @_chapter_options
 def chapters_command(
     index_path: str,
@@ -135,8 +139,8 @@ def chapters_command(
     Examples:
       clipindex chapters montage.json --format youtube --min-chapters 3
       clipindex chapters montage.json --format webvtt -o chapters.vtt
-      clipindex chapters montage.json --format jsonld --url https://youtu.be/VIDEO_ID \\
-          --upload-date 2024-05-01 --thumbnail https://i.ytimg.com/vi/VIDEO_ID/hqdefault.jpg
+      clipindex chapters montage.json --format jsonld --url https://youtu.be/aBcDeFgHiJk \\
+          --upload-date 2024-05-01 --thumbnail https://i.ytimg.com/vi/aBcDeFgHiJk/hqdefault.jpg
     """
     from clipindex.files import check_output_path, write_atomically
     from clipindex.outputs import format_chapters
@@ -147,6 +151,8 @@ def chapters_command(
         chapters, format_name, url=url, thumbnail_url=thumbnail_url, uploaded=uploaded
     )
     write_atomically(output, text)
+    if output != "-":
+        click.echo(f"{output}: {counted(len(chapters.items), 'chapter')} ({format_name})", err=True)
     if format_name == "jsonld":
         _warn_without_key_moments(uploaded, thumbnail_url)
 
@@ -185,7 +191,7 @@ def mux_command(video: str, index_path: str, output: str, template: str, min_cha
             err=True,
         )
     mux_chapters(video, chapters, output)
-    click.echo(f"{output}: {len(chapters.items)} chapters", err=True)
+    click.echo(f"{output}: {counted(len(chapters.items), 'chapter')}", err=True)
 
 
 @cli.command("embed")
@@ -210,7 +216,7 @@ def mux_command(video: str, index_path: str, output: str, template: str, min_cha
     "poster (default: the first chapter's first shot), unless --thumbnail gives one.",
 )
 @_output_option("the HTML")
-@_key_moment_options
+@_key_moment_options(player=True)
 @_chapter_options
 def embed_command(
     index_path: str,
@@ -232,8 +238,8 @@ def embed_command(
 
     \b
     Examples:
-      clipindex embed montage.json --youtube VIDEO_ID --upload-date 2024-05-01 \\
-          --fragment -o embed.html
+      clipindex embed montage.json --youtube https://youtu.be/aBcDeFgHiJk \\
+          --upload-date 2024-05-01 --fragment -o embed.html
       clipindex embed montage.json --src montage.mp4 --thumbnail montage.jpg -o montage.html
     """
     from clipindex.files import check_output_path, write_atomically
@@ -260,11 +266,26 @@ def embed_command(
         player = "YouTube player" if youtube is not None else "HTML5 video"
         credited = sum(segment.track is not None for segment in chapters.segments)
         click.echo(
-            f"{output}: {player}, {len(chapters.items)} chapters, {credited} credited tracks"
-            + (" (fragment)" if fragment else ""),
+            f"{output}: {player}, {counted(len(chapters.items), 'chapter')}, "
+            f"{counted(credited, 'credited track')}" + (" (fragment)" if fragment else ""),
             err=True,
         )
+        _warn_if_not_beside(src, output)
     _warn_without_key_moments(uploaded, thumbnail_url or youtube)  # YouTube's picture by default
+
+
+def _warn_if_not_beside(src: str | None, page: str) -> None:
+    """Say so when the video a page loads by a relative address is not where it will look."""
+    from urllib.parse import unquote, urlsplit
+
+    if src is None or urlsplit(src).scheme or src.startswith("/"):
+        return
+    where = os.path.join(os.path.dirname(page), unquote(src.split("#")[0]))
+    if not os.path.isfile(where):
+        click.echo(
+            f"warning: the page will look for the video at {where}, and there is no file there",
+            err=True,
+        )
 
 
 def _poster(index, index_folder: Path, chapters, shot: int | None) -> bytes | None:
@@ -333,8 +354,9 @@ def report_command(index_path: str, output: str, video: str | None) -> None:
     write_atomically(output, render_report(index, thumbnails, video_src=source, video_path=found))
     if output != "-":
         click.echo(
-            f"{output}: {len(index.shots)} shots, {len(thumbnails)} pictures, "
-            f"{len(index.cuts)} cuts, {len(index.segments)} musical segments, "
+            f"{output}: {counted(len(index.shots), 'shot')}, "
+            f"{counted(len(thumbnails), 'picture')}, {counted(len(index.cuts), 'cut')}, "
+            f"{counted(len(index.segments), 'musical segment')}, "
             + (f"a player of {found}" if found else "no player (give --video)"),
             err=True,
         )

@@ -237,7 +237,8 @@ def _split(
     min_length_s: float,
     duration_s: float,
 ) -> list[_Stretch]:
-    """Split the longest stretches at their strongest cuts until there are ``wanted``."""
+    """Split the longest stretches near their middles, at their strongest cuts there, until
+    there are ``wanted``."""
     stretches = list(stretches)
     while len(stretches) < wanted:
         for position in sorted(
@@ -262,7 +263,9 @@ def _split(
 def _strongest_cut(
     stretch: _Stretch, cuts: list[Cut], min_length_s: float, duration_s: float
 ) -> Cut | None:
-    """The highest-scoring cut inside ``stretch`` that leaves both parts long enough."""
+    """The cut to split ``stretch`` at: of the cuts that leave both parts long enough, the
+    strongest in the middle quarter of it (the nearest to the middle when
+    none is that close), so that the parts come out about even."""
     fitting = [
         cut
         for cut in cuts
@@ -270,7 +273,12 @@ def _strongest_cut(
         and shown_length_s(stretch.start_s, cut.time_s, duration_s) >= min_length_s
         and shown_length_s(cut.time_s, stretch.end_s, duration_s) >= min_length_s
     ]
-    return max(fitting, key=lambda cut: cut.score, default=None)
+    middle_s = (stretch.start_s + stretch.end_s) / 2
+    reach_s = (stretch.end_s - stretch.start_s) / 8
+    central = [cut for cut in fitting if abs(cut.time_s - middle_s) <= reach_s]
+    if central:
+        return max(central, key=lambda cut: (cut.score, -abs(cut.time_s - middle_s)))
+    return min(fitting, key=lambda cut: abs(cut.time_s - middle_s), default=None)
 
 
 def _numbered_parts(stretches: list[_Stretch]) -> list[Chapter]:
