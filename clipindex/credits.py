@@ -122,11 +122,21 @@ def _location(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or "file"
 
 
+def _did_you_mean(loc: tuple[Any, ...]) -> str:
+    """`` (did you mean 'performers'?)`` for a mistyped field name, when one is close."""
+    import difflib
+
+    name = str(loc[-1])
+    known = Track.model_fields if len(loc) > 1 and loc[0] == "tracks" else Credits.model_fields
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
 def _one_line(error: ValidationError) -> str:
     first = error.errors()[0]
     message = first["msg"].removeprefix("Value error, ")
     if first["type"] == "extra_forbidden":
-        message = "unknown field"
+        message = "unknown field" + _did_you_mean(first["loc"])
     elif first["type"] == "missing":
         message = "is required but missing"
     return f"{_location(first['loc'])}: {message}"

@@ -58,7 +58,17 @@ def test_reference_audio_is_resolved_beside_the_credits(tmp_path):
         (
             "c.toml",
             'title = "T"\n[[tracks]]\ntitle = "A"\ncomposer = "X"\n',
-            "tracks[0].composer: unknown field",
+            "tracks[0].composer: unknown field (did you mean 'composers'?)",
+        ),
+        (
+            "c.toml",
+            'titel = "T"\n[[tracks]]\ntitle = "A"\n',
+            "titel: unknown field (did you mean 'title'?)",
+        ),
+        (
+            "c.toml",
+            'title = "T"\nmood = "x"\n[[tracks]]\ntitle = "A"\n',
+            "mood: unknown field",
         ),
         (
             "c.toml",
@@ -87,6 +97,8 @@ def test_reference_audio_is_resolved_beside_the_credits(tmp_path):
         "bad-json",
         "no-tracks",
         "unknown-field",
+        "mistyped-top-field",
+        "unknown-top-field",
         "wrong-type",
         "missing-title",
         "bad-date",
