@@ -133,7 +133,12 @@ def _did_you_mean(loc: tuple[Any, ...]) -> str:
 
 
 def _one_line(error: ValidationError) -> str:
-    first = error.errors()[0]
+    errors = error.errors()
+    # A misspelt field is also a missing one: name the misspelling, which says what to fix.
+    first = next(
+        (e for e in errors if e["type"] == "extra_forbidden" and _did_you_mean(e["loc"])),
+        errors[0],
+    )
     message = first["msg"].removeprefix("Value error, ")
     if first["type"] == "extra_forbidden":
         message = "unknown field" + _did_you_mean(first["loc"])
