@@ -43,6 +43,7 @@ from scenedetect.detectors import (
 
 from clipindex.cuts import Cut, CutParameters, make_detector
 from clipindex.frames import FrameStream
+from clipindex.matching import TRUTH_KINDS, match_events, match_spans
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus.fetch import CACHE, corpus_truth_files  # noqa: E402  (beside this file)
@@ -73,14 +74,6 @@ PYSCENEDETECT: dict[str, Callable[[], scenedetect.SceneDetector]] = {
 }
 """PySceneDetect's detectors, each at its defaults, by the name of its ``detect-*`` command."""
 
-KINDS = {
-    "fade_in_from_black": "fade_in",
-    "fade_out_to_black": "fade_out",
-    "cross_dissolve": "dissolve",
-    "dip_to_black": "dip",
-    "dip_to_white": "dip",
-}
-"""Truth-file transition types and the kind clipindex must report each as."""
 
 Span = tuple[int, int]
 """First and last frame, both included."""
@@ -125,23 +118,10 @@ class CutScore:
 def match_cuts(
     truth: Sequence[int], found: Sequence[int], tolerance: int = TOLERANCE_FRAMES
 ) -> list[tuple[int, int]]:
-    """Pair truth cuts with found cuts one to one, each pair at most ``tolerance`` frames apart.
-
-    A maximum matching, as ``mir_eval.util.match_events`` makes for boundary detection within
-    a tolerance window; on a line, one sweep in time order finds one. Returns (truth, found)
-    pairs.
-    """
-    truth, found = sorted(truth), sorted(found)
-    pairs, i, j = [], 0, 0
-    while i < len(truth) and j < len(found):
-        if found[j] < truth[i] - tolerance:
-            j += 1
-        elif found[j] > truth[i] + tolerance:
-            i += 1
-        else:
-            pairs.append((truth[i], found[j]))
-            i, j = i + 1, j + 1
-    return pairs
+    """Pair truth cuts with found cuts one to one, each pair at most ``tolerance`` frames apart:
+    the maximum matching of :func:`clipindex.matching.match_events`, as ``clipindex check``
+    makes. Returns (truth, found) pairs of frames."""
+    return [(truth[i], found[j]) for i, j in match_events(truth, found, tolerance)]
 
 
 def inside(frame: int, spans: Sequence[Span], tolerance: int = TOLERANCE_FRAMES) -> bool:
@@ -187,13 +167,8 @@ def score_transitions(
     def overlap(a: Span, b: Span) -> bool:
         return a[0] - tolerance <= b[1] and b[0] - tolerance <= a[1]
 
-    unused = list(found)
-    right = 0
-    for kind, span in truth:
-        match = next((f for f in unused if f[0] == kind and overlap(f[1], span)), None)
-        if match is not None:
-            unused.remove(match)
-            right += 1
+    pairs = match_spans([span for _, span in truth], [span for _, span in found], tolerance)
+    right = sum(truth[i][0] == found[j][0] for i, j in pairs)
     false = sum(not any(overlap(f[1], span) for _, span in truth) for f in found)
     return right, false
 
@@ -295,7 +270,7 @@ def measure(truth_path: Path, ablation: bool = False, transnetv2: bool = True) -
     video = video_of(truth_path, truth)
     cut_frames = [cut["frame"] for cut in truth["hard_cuts"]]
     gradual = [
-        (KINDS[g["type"]], (g["start_frame"], g["end_frame"]))
+        (TRUTH_KINDS[g["type"]], (g["start_frame"], g["end_frame"]))
         for g in truth.get("gradual_transitions", [])
     ]
     spans = [span for _, span in gradual]

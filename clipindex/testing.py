@@ -9,8 +9,11 @@ optionally ``tracks`` (titles in playing order), ``hard_cuts`` (``{frame, time_s
     def test_montage_boundaries(tmp_path):
         assert_index_matches("montage.json", "montage.truth.json", tolerance_s=0.25)
 
-Cuts are matched one to one within ``cut_tolerance_frames`` frames; hand-overs in order, each
-within ``tolerance_s`` seconds.
+Cuts are matched one to one within ``cut_tolerance_frames`` frames, and hand-overs within
+``tolerance_s`` seconds, each as a maximum matching (:mod:`clipindex.matching`): as many pairs as
+the tolerance allows, so that one missed or extra boundary is reported as such and does not
+shift the others. Gradual transitions the file lists with their ``type`` are paired by span, and
+each must be found with the right kind.
 
 :func:`check_music` compares the musical half in more depth, with the truth files' optional
 ``music_crossfade_s`` (a wider tolerance for cross-faded hand-overs, and their overlap),
@@ -34,6 +37,7 @@ from typing import Any
 
 from clipindex.errors import IndexFileError
 from clipindex.index import Index, load_index
+from clipindex.matching import TRUTH_KINDS, match_events, match_spans
 
 DEFAULT_TOLERANCE_S = 0.25
 DEFAULT_CUT_TOLERANCE_FRAMES = 1
@@ -123,25 +127,37 @@ def compare(
         result.rows += _compare_tracks(index, expected["tracks"])
     if "hard_cuts" in expected:
         result.rows += _compare_cuts(index, expected, cut_tolerance_frames)
+    if any("type" in g for g in expected.get("gradual_transitions", [])):
+        result.rows += _compare_transitions(index, expected, cut_tolerance_frames)
     return result
 
 
 def _compare_handovers(index: Index, boundaries: list[float], tolerance_s: float) -> list[Row]:
+    """Hand-overs paired by time: each expected one found within ``tolerance_s`` or missed,
+    and each found one that no expected one claims, extra."""
     found = [segment.start_s for segment in index.segments[1:]]
+    pairs = dict(match_events(boundaries, found, tolerance_s))
     rows = []
-    if len(found) != len(boundaries):
-        rows.append(Row("number of hand-overs", str(len(boundaries)), str(len(found)), "", False))
-    for number, (want, got) in enumerate(zip(boundaries, found, strict=False), start=1):
-        error = got - want
-        rows.append(
-            Row(
-                f"hand-over {number}",
-                f"{want:.3f} s",
-                f"{got:.3f} s",
-                f"{error:+.3f} s",
-                abs(error) <= tolerance_s + 1e-9,
+    for number, want in enumerate(boundaries, start=1):
+        if number - 1 in pairs:
+            got = found[pairs[number - 1]]
+            rows.append(
+                Row(
+                    f"hand-over {number}",
+                    f"{want:.3f} s",
+                    f"{got:.3f} s",
+                    f"{got - want:+.3f} s",
+                    True,
+                )
             )
-        )
+        else:
+            nearest = min(found, key=lambda t: abs(t - want), default=None)
+            error = f"nearest {nearest - want:+.3f} s" if nearest is not None else ""
+            rows.append(Row(f"hand-over {number}", f"{want:.3f} s", "missed", error, False))
+    claimed = set(pairs.values())
+    for j, got in enumerate(found):
+        if j not in claimed:
+            rows.append(Row("extra hand-over", "no hand-over", f"{got:.3f} s", "extra", False))
     return rows
 
 
@@ -158,12 +174,14 @@ def _compare_tracks(index: Index, titles: list[str]) -> list[Row]:
 def _compare_cuts(index: Index, expected: dict[str, Any], tolerance_frames: int) -> list[Row]:
     hard = [cut for cut in index.cuts if cut.kind == "hard"]
     spans = [(g["start_frame"], g["end_frame"]) for g in expected.get("gradual_transitions", [])]
-    unmatched = list(hard)
+    wanted = expected["hard_cuts"]
+    pairs = dict(
+        match_events([w["frame"] for w in wanted], [c.frame for c in hard], tolerance_frames)
+    )
     rows = []
-    for want in expected["hard_cuts"]:
-        best = min(unmatched, key=lambda cut: abs(cut.frame - want["frame"]), default=None)
-        if best is not None and abs(best.frame - want["frame"]) <= tolerance_frames:
-            unmatched.remove(best)
+    for number, want in enumerate(wanted):
+        if number in pairs:
+            best = hard[pairs[number]]
             rows.append(
                 Row(
                     f"cut at frame {want['frame']}",
@@ -177,6 +195,8 @@ def _compare_cuts(index: Index, expected: dict[str, Any], tolerance_frames: int)
             rows.append(
                 Row(f"cut at frame {want['frame']}", f"{want['time_s']:.3f} s", "missed", "", False)
             )
+    claimed = set(pairs.values())
+    unmatched = [cut for n, cut in enumerate(hard) if n not in claimed]
     for extra in unmatched:
         inside = any(
             start - tolerance_frames <= extra.frame <= end + tolerance_frames
@@ -189,6 +209,54 @@ def _compare_cuts(index: Index, expected: dict[str, Any], tolerance_frames: int)
                     "no cut",
                     f"{extra.time_s:.3f} s",
                     "false cut",
+                    False,
+                )
+            )
+    return rows
+
+
+def _compare_transitions(
+    index: Index, expected: dict[str, Any], tolerance_frames: int
+) -> list[Row]:
+    """Gradual transitions paired by span (widened by ``tolerance_frames``), each expected one
+    found with the right kind; a found one overlapping none is a false transition."""
+    wanted = [g for g in expected["gradual_transitions"] if "type" in g]
+    found = [cut for cut in index.cuts if cut.kind != "hard"]
+    pairs = dict(
+        match_spans(
+            [(g["start_frame"], g["end_frame"]) for g in wanted],
+            [(c.start_frame, c.end_frame) for c in found],
+            tolerance_frames,
+        )
+    )
+    rows = []
+    for number, want in enumerate(wanted):
+        kind = TRUTH_KINDS.get(want["type"], want["type"])
+        what = f"{kind.replace('_', ' ')} at frames {want['start_frame']}-{want['end_frame']}"
+        if number in pairs:
+            got = found[pairs[number]]
+            rows.append(
+                Row(
+                    what,
+                    kind,
+                    f"{got.kind} {got.start_frame}-{got.end_frame}",
+                    "" if got.kind == kind else "wrong kind",
+                    got.kind == kind,
+                )
+            )
+        else:
+            rows.append(Row(what, kind, "missed", "", False))
+    hard_frames = [w["frame"] for w in expected.get("hard_cuts", [])]
+    claimed = set(pairs.values())
+    for n, cut in enumerate(found):
+        near_a_cut = any(abs(cut.frame - frame) <= tolerance_frames for frame in hard_frames)
+        if n not in claimed and not near_a_cut:
+            rows.append(
+                Row(
+                    f"{cut.kind.replace('_', ' ')} at frames {cut.start_frame}-{cut.end_frame}",
+                    "no transition",
+                    cut.kind,
+                    "false transition",
                     False,
                 )
             )

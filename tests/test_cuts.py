@@ -9,6 +9,7 @@ import pytest
 
 from clipindex.cuts import CutDetector, features, gradual
 from clipindex.frames import Frame, FrameStream
+from clipindex.matching import TRUTH_KINDS
 from conftest import SAMPLES, shared, truth
 
 FPS = 24.0
@@ -290,13 +291,7 @@ def test_real_footage_hard_cuts_within_one_frame(name):
         assert abs(found.end_frame - want["end_frame"]) <= 3
 
 
-KINDS = {
-    "fade_in_from_black": "fade_in",
-    "fade_out_to_black": "fade_out",
-    "cross_dissolve": "dissolve",
-    "dip_to_black": "dip",
-    "dip_to_white": "dip",
-}
+KINDS = TRUTH_KINDS
 
 
 @functools.cache
