@@ -285,3 +285,9 @@ def test_the_readme_command_table_lists_every_option():
             if isinstance(option, click.Option) and option.name != "help":
                 named = [o for o in option.opts + option.secondary_opts if o in rows]
                 assert named, f"clipindex {name}: {option.opts[-1]} is not in the README's table"
+
+
+def test_check_with_its_two_files_swapped_says_which_is_the_index(sample_json):
+    code, out, err = _run("check", SAMPLE_TRUTH, sample_json)
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert f"{sample_json} is an index: give the index first" in err

@@ -41,14 +41,37 @@ def check_command(
     Example:
       clipindex check montage.json samples/training-montage.truth.json --tolerance 0.25
     """
+    from clipindex.errors import IndexFileError
+    from clipindex.index import load_index
     from clipindex.testing import check_index
 
+    try:
+        index = load_index(index_path)
+    except IndexFileError as error:
+        if _is_index(expected):
+            raise IndexFileError(
+                f"{error}; {expected} is an index: give the index first, "
+                f"clipindex check {expected} {index_path}"
+            ) from None
+        raise
     result = check_index(
-        index_path, expected, tolerance_s=tolerance_s, cut_tolerance_frames=cut_tolerance_frames
+        index, expected, tolerance_s=tolerance_s, cut_tolerance_frames=cut_tolerance_frames
     )
     click.echo(result.table())
     if not result.passed:
         sys.exit(EXIT_CHECK_FAILED)
+
+
+def _is_index(path: str) -> bool:
+    """Whether ``path`` reads as a clipindex index (for the hint when the two are swapped)."""
+    from clipindex.errors import IndexFileError
+    from clipindex.index import load_index
+
+    try:
+        load_index(path)
+    except IndexFileError:
+        return False
+    return True
 
 
 @cli.command("schema")
