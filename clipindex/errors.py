@@ -10,7 +10,13 @@ EXIT_OK = 0
 EXIT_CHECK_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 70
+EXIT_WRITE_FAILED = 74
+"""An output could not be written once the work was done (the disk is full, say); ``EX_IOERR``
+of ``sysexits.h``."""
 EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141
+"""What reads standard output stopped reading (``clipindex ... | head``): 128 + SIGPIPE, the
+status a shell shows for any program stopped that way."""
 
 
 class ClipindexError(Exception):
@@ -33,6 +39,19 @@ class IndexFileError(ClipindexError):
 
 class OutputError(ClipindexError):
     """An output path that cannot or must not be written."""
+
+
+class WriteError(OutputError):
+    """An output that could not be written once the work was done; nothing of it is left."""
+
+    exit_code = EXIT_WRITE_FAILED
+
+
+class BrokenPipe(OutputError):
+    """Standard output (or a pipe given with ``-o``) was closed by its reader before all was
+    written; the command stops quietly, as command-line tools do."""
+
+    exit_code = EXIT_BROKEN_PIPE
 
 
 class MissingExtraError(ClipindexError):

@@ -2,11 +2,13 @@
 
 import hashlib
 import json
+import os
 import subprocess
 import sys
 
 import pytest
 
+from clipindex.errors import EXIT_BROKEN_PIPE
 from conftest import SAMPLE_CREDITS, SAMPLE_TRUTH, SAMPLE_VIDEO
 
 
@@ -209,3 +211,37 @@ def test_output_to_a_pipe_arrives_whole():
     assert code == 0, err
     assert len(out) > 8192  # more than one buffer's worth
     assert json.loads(out)["title"]
+
+
+@pytest.mark.parametrize(
+    "args", [("schema",), ("chapters", SAMPLE_TRUTH.parent / "missing.json", "-f", "webvtt")]
+)
+def test_a_closed_standard_output_is_one_line_before_any_work(args):
+    done = subprocess.run(
+        [sys.executable, "-m", "clipindex", *map(str, args)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        pass_fds=(),
+        preexec_fn=lambda: os.close(1),
+    )
+    assert done.returncode == 2
+    assert (
+        done.stderr == "clipindex: error: standard output is closed: nothing can be written to it\n"
+    )
+
+
+def test_a_reader_that_stops_reading_ends_the_command_quietly_with_its_own_code(sample_json):
+    """``clipindex report ... | head -c 0``: the pipe is closed before the command writes; exit
+    141, as for any program stopped by a closed pipe, not 1 (a failed check); nothing on
+    stderr."""
+    for args in (("schema",), ("report", sample_json)):
+        command = subprocess.Popen(
+            [sys.executable, "-m", "clipindex", *map(str, args)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        command.stdout.close()  # the reader goes away before anything is written
+        err = command.stderr.read().decode()
+        assert command.wait() == EXIT_BROKEN_PIPE, err
+        assert err == ""
