@@ -269,17 +269,14 @@ def report_command(index_path: str, output: str) -> None:
     """
     from clipindex.files import check_output_path, write_atomically
     from clipindex.index import load_index
-    from clipindex.outputs.report import load_thumbnails, render_report
+    from clipindex.outputs.report import LEFT_OUT, load_thumbnails, render_report
 
     check_output_path(output, [index_path])
     index = load_index(index_path)
-    thumbnails = load_thumbnails(index, Path(index_path).parent)
-    listed = sum(shot.thumbnail is not None for shot in index.shots)
-    if listed > len(thumbnails):
+    thumbnails, left_out = load_thumbnails(index, Path(index_path).parent)
+    for reason, count in left_out.items():
         click.echo(
-            f"warning: {listed - len(thumbnails)} shot pictures listed in {index_path} were not "
-            "found beside it",
-            err=True,
+            f"warning: {count} shot pictures listed in {index_path} {LEFT_OUT[reason]}", err=True
         )
     write_atomically(output, render_report(index, thumbnails, name=Path(index_path).name))
     if output != "-":
