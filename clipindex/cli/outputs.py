@@ -171,19 +171,21 @@ def mux_command(video: str, index_path: str, output: str, template: str, min_cha
     Example:
       clipindex mux montage.mp4 montage.json -o montage-chapters.mp4
     """
-    from clipindex.outputs.mux import check_mux_output, mux_chapters
+    from clipindex.outputs.mux import check_mux_output, check_streams_fit, mux_chapters
     from clipindex.probe import probe
 
     check_mux_output(output, [video, index_path])
     index, chapters = _chapters(index_path, template, min_chapters)
-    length_s = probe(video).duration_s
+    info = probe(video)
+    check_streams_fit(info, output)
+    length_s = info.duration_s
     if length_s is not None and abs(length_s - index.source.duration_s) > 0.5:
         click.echo(
             f"warning: {video} lasts {length_s:.1f} s, but the index was made from a video of "
             f"{index.source.duration_s:.1f} s: the chapters may be misplaced",
             err=True,
         )
-    mux_chapters(video, chapters, output)
+    mux_chapters(video, chapters, output, info=info)
     click.echo(f"{output}: {len(chapters.items)} chapters", err=True)
 
 
