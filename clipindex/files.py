@@ -152,6 +152,25 @@ def check_output_path(
         raise OutputError(f"{target.name}: the folder {folder} is not writable")
 
 
+def check_output_folder(folder: str | os.PathLike[str], what: str = "folder") -> None:
+    """Refuse, before any work, an output folder (``what``) that cannot be made or written to.
+    It is not made here: :meth:`StagedOutputs.make_folder` makes it when its files are written."""
+    folder = Path(folder)
+    if folder.exists():
+        if not folder.is_dir():
+            raise OutputError(f"{folder}: not a folder; give a folder for the {what}")
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise OutputError(f"{folder}: the {what} is not writable")
+        return
+    parent = folder.absolute().parent
+    while not parent.exists() and not parent.is_symlink() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise OutputError(f"{folder}: cannot create the {what} ({parent} is not a folder)")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise OutputError(f"{folder}: cannot create the {what} ({parent} is not writable)")
+
+
 def _check_descriptor(target: _Target) -> None:
     if target.descriptor == 1 and sys.stdout is None:
         raise OutputError("standard output is closed: nothing can be written to it")
@@ -224,7 +243,9 @@ class StagedOutputs:
             self._folders.append(each)
 
     def commit(self) -> None:
-        """Put every staged output in place, in the order they were staged."""
+        """Put every staged output in place: first what is written through (a device, a pipe,
+        standard output), which can still fail, then the files, renamed in the order staged."""
+        self._staged.sort(key=lambda staged: staged[0].kind == "file")  # stable
         try:
             while self._staged:
                 target, temporary, payload = self._staged[0]

@@ -86,7 +86,7 @@ def test_a_named_pipe_gets_the_output_and_stays_a_pipe(tmp_path):
     pipe = tmp_path / "chapters.vtt"
     os.mkfifo(pipe)
     received = []
-    reader = threading.Thread(target=lambda: received.append(pipe.read_bytes()))
+    reader = threading.Thread(target=lambda: received.append(pipe.read_bytes()), daemon=True)
     reader.start()
     write_atomically(pipe, "WEBVTT\n")
     reader.join(timeout=10)

@@ -135,6 +135,10 @@ def test_thumbnail_paths_are_relative_to_the_index_folder(tmp_path):
     shots = json.loads((tmp_path / "out/montage.json").read_text())["shots"]
     assert shots[0]["thumbnail"] == "../pictures/shot-0000.jpg"
     assert (tmp_path / "out" / shots[-1]["thumbnail"]).is_file()
+    assert err.splitlines()[0] == (  # said before any work
+        "warning: the shot pictures go to pictures, outside the index's folder: clipindex "
+        "report reads pictures only from the index's folder and below"
+    )
 
 
 def test_a_thumbnails_path_that_is_a_file_is_refused_before_any_work(tmp_path):
