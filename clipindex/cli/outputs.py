@@ -16,7 +16,7 @@ def _chapter_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """The options that shape the chapter list, shared by every command that writes chapters."""
     command = click.option(
         "--min-chapters",
-        type=click.IntRange(min=0),
+        type=click.IntRange(min=0, max=1000),
         default=0,
         show_default=True,
         help="Split the longest chapters at their strongest cuts until there are this many "
