@@ -50,6 +50,7 @@ def _key_moment_options(command: Callable[..., Any]) -> Callable[..., Any]:
         "--thumbnail",
         "thumbnail_url",
         metavar="URL",
+        callback=_web_address,
         help="The address of a picture of the video, for the JSON-LD's thumbnailUrl (and the "
         "HTML5 player's poster). Default with --youtube: YouTube's own.",
     )(command)
@@ -61,6 +62,16 @@ def _key_moment_options(command: Callable[..., Any]) -> Callable[..., Any]:
         help="When the video was published, for the JSON-LD's uploadDate: 2024-05-01, or "
         "2024-05-01T18:30:00+02:00.",
     )(command)
+
+
+def _web_address(_context: click.Context, _option: click.Parameter, value: str | None):
+    """An http(s) address, or one relative to the page; never ``javascript:`` and the like."""
+    from clipindex.outputs.jsonld import web_address
+
+    try:
+        return web_address(value) if value is not None else None
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
 
 
 def _upload_date(_context: click.Context, _option: click.Parameter, value: str | None):
@@ -110,6 +121,7 @@ def _chapters(index_path: str, template: str, min_chapters: int):
 @_output_option("the chapters")
 @click.option(
     "--url",
+    callback=_web_address,
     help="The video's address (or its page's), for the clip links of jsonld: each gets "
     "t=SECONDS added (whole seconds on YouTube).",
 )
@@ -194,11 +206,13 @@ def mux_command(video: str, index_path: str, output: str, template: str, min_cha
 @click.option("--youtube", help="The YouTube video: its ID or its address.")
 @click.option(
     "--src",
+    callback=_web_address,
     help="The video file's address as the page will load it (relative to the page, or a full "
     "URL); the chapters go in as a WebVTT track inside the page.",
 )
 @click.option(
     "--url",
+    callback=_web_address,
     help="The post's address, for the JSON-LD clip links (default: the video's address).",
 )
 @click.option("--fragment", is_flag=True, help="Write only the piece to paste into a post.")
