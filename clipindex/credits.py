@@ -33,7 +33,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
-from clipindex.errors import CreditsError, MediaError
+from clipindex.errors import CreditsError, MediaError, one_line
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -130,7 +130,7 @@ def _location(loc: tuple[Any, ...]) -> str:
         if isinstance(item, int):
             parts[-1:] = [f"{parts[-1] if parts else ''}[{item}]"]
         else:
-            parts.append(str(item))
+            parts.append(one_line(str(item)))
     return ".".join(parts) or "file"
 
 
@@ -149,9 +149,9 @@ def parse_credits(
 ) -> Credits:
     """Check credits already read into a dict; ``audio`` paths are resolved from ``base_dir``,
     and must stay inside it (see the module's description)."""
-    from clipindex.index import unicode_problem
+    from clipindex.index import json_problem
 
-    problem = unicode_problem(data)
+    problem = json_problem(data)
     if problem is not None:
         raise CreditsError(f"{name}: {problem}")
     try:

@@ -6,6 +6,8 @@ a :class:`ClipindexError` is a bug and stays a traceback (shown with ``--verbose
 
 from __future__ import annotations
 
+import unicodedata
+
 EXIT_OK = 0
 EXIT_CHECK_FAILED = 1
 EXIT_BAD_INPUT = 2
@@ -56,3 +58,14 @@ class BrokenPipe(OutputError):
 
 class MissingExtraError(ClipindexError):
     """An optional part of clipindex was asked for, but what it needs is not installed."""
+
+
+def one_line(text: str) -> str:
+    """``text`` as one line for a terminal: line breaks and other control characters (an
+    escape sequence hidden in a file name or a field's name) written as ``\\n``, ``\\x1b``..."""
+    return "".join(
+        char.encode("unicode_escape").decode("ascii")
+        if unicodedata.category(char) in ("Cc", "Zl", "Zp")
+        else char
+        for char in text
+    )

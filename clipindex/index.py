@@ -12,15 +12,15 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
+import math
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from annotated_types import Interval
 
-from clipindex.errors import IndexFileError
+from clipindex.errors import IndexFileError, one_line
 
 if TYPE_CHECKING:
     from pydantic import TypeAdapter
@@ -310,14 +310,14 @@ def load_index(path: str | os.PathLike[str]) -> Index:
             f"{path}: index schema version {version} is newer than this clipindex reads "
             f"({SCHEMA_VERSION}); upgrade clipindex"
         )
-    problem = unicode_problem(data) if _ESCAPED_SURROGATE.search(raw) else None
+    problem = json_problem(data)
     if problem is not None:
         raise IndexFileError(f"{path}: not a valid clipindex index ({problem})")
     try:
         index = _reader().validate_python(data)
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
+        where = ".".join(one_line(str(part)) for part in first["loc"])
         raise IndexFileError(
             f"{path}: not a valid clipindex index ({where}: {first['msg']})"
         ) from None
@@ -330,25 +330,25 @@ def load_index(path: str | os.PathLike[str]) -> Index:
     return index
 
 
-_ESCAPED_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]")
-"""How JSON writes half of a surrogate pair (``\\ud83d``), alone or not."""
-
-
-def unicode_problem(data: Any) -> str | None:
-    """Where text read from JSON is not Unicode (a lone surrogate such as ``"\\ud800"``, which
-    no output could be written with), as ``field: problem``; None if it all is."""
+def json_problem(data: Any) -> str | None:
+    """The first value read from JSON (or TOML) that no output could hold, as ``field:
+    problem``: a number that is not finite (``NaN``, ``Infinity``, ``1e999``), or text that is
+    not Unicode (a lone surrogate such as ``"\\ud800"``); None if there is none."""
     pending: list[tuple[Any, str]] = [(data, "")]
     while pending:
         value, where = pending.pop()
+        if isinstance(value, float) and not math.isfinite(value):
+            return f"{where or 'file'}: not a finite number ({value})"
         if isinstance(value, str):
             try:
                 value.encode("utf-8")
             except UnicodeEncodeError:
                 return f"{where or 'file'}: text that is not Unicode, a lone surrogate"
         elif isinstance(value, dict):
-            for key, item in value.items():
+            for key, item in reversed(value.items()):
+                name = one_line(str(key))
+                pending.append((item, f"{where}.{name}" if where else name))
                 pending.append((key, where))
-                pending.append((item, f"{where}.{key}" if where else str(key)))
         elif isinstance(value, list):
-            pending.extend((item, f"{where}.{n}") for n, item in enumerate(value))
+            pending.extend((item, f"{where}.{n}") for n, item in reversed(list(enumerate(value))))
     return None

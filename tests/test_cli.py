@@ -245,3 +245,19 @@ def test_a_reader_that_stops_reading_ends_the_command_quietly_with_its_own_code(
         err = command.stderr.read().decode()
         assert command.wait() == EXIT_BROKEN_PIPE, err
         assert err == ""
+
+
+def test_an_error_is_one_line_whatever_a_name_holds(sample_json, tmp_path):
+    """A file name or a field name with a line break or a terminal escape in it is written
+    escaped: the error stays one line and cannot drive the terminal."""
+    missing = tmp_path / "two\nlines\x1b]0;pwned\x07.json"
+    code, _, err = _run("chapters", missing, "-f", "webvtt")
+    assert code == 2 and err.count("\n") == 1
+    assert "\\n" in err and "\\x1b" in err and "\x1b" not in err
+    document = json.loads(sample_json.read_text())
+    document["cuts"][0]["kind\n\x1b[31m"] = 1
+    index = tmp_path / "index.json"
+    index.write_text(json.dumps(document))
+    code, _, err = _run("chapters", index, "-f", "webvtt")
+    assert code == 2 and err.count("\n") == 1 and "\x1b" not in err
+    assert "(cuts.0.kind\\n\\x1b[31m: Unexpected keyword argument)" in err

@@ -62,9 +62,9 @@ def _edited(tmp_path, sample_index, edit) -> Path:
 @pytest.mark.parametrize(
     "value, message",
     [
-        (float("nan"), "Input should be a finite number"),
-        (float("inf"), "Input should be a finite number"),
-        (-float("inf"), "Input should be a finite number"),
+        (float("nan"), "not a finite number (nan)"),
+        (float("inf"), "not a finite number (inf)"),
+        (-float("inf"), "not a finite number (-inf)"),
         (1e308, "Input should be less than or equal to 1000000"),
         (-1e308, "Input should be greater than or equal to -1000000"),
     ],
@@ -88,6 +88,7 @@ def test_times_that_are_not_finite_or_absurd_are_refused_naming_the_field(
         (lambda d: d["music_curve"]["values"].__setitem__(2, float("nan")), "music_curve.values.2"),
         (lambda d: d["shots"][4].update(end_frame=10**12), "shots.4.end_frame"),
         (lambda d: d["source"].update(duration_s=-1.0), "source.duration_s"),
+        (lambda d: d["generator"]["parameters"].update(x=float("inf")), "generator.parameters.x"),
     ],
 )
 def test_every_number_is_checked_on_load(tmp_path, sample_index, edit, field):
@@ -140,6 +141,6 @@ def test_every_command_refuses_a_hand_edited_nan_in_one_line(tmp_path, sample_in
     assert code == 2 and out == ""
     assert err == (
         f"clipindex: error: {path}: not a valid clipindex index "
-        "(segments.1.start_s: Input should be a finite number)\n"
+        "(segments.1.start_s: not a finite number (nan))\n"
     )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["edited.json"]

@@ -22,6 +22,7 @@ from clipindex.errors import (
     BrokenPipe,
     ClipindexError,
     WriteError,
+    one_line,
 )
 
 _VERBOSE_FLAGS = ("--verbose", "-v")
@@ -110,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipe:  # stopped by the reader (| head): nothing to say, as any tool
         return BrokenPipe.exit_code
     except ClipindexError as error:
-        click.echo(f"clipindex: error: {error}", err=True)
+        click.echo(f"clipindex: error: {one_line(str(error))}", err=True)
         return error.exit_code
     except KeyboardInterrupt:
         click.echo("clipindex: interrupted", err=True)
@@ -121,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
         if verbose:
             raise
         click.echo(
-            f"clipindex: internal error: {type(error).__name__}: {error} "
+            f"clipindex: internal error: {type(error).__name__}: {one_line(str(error))} "
             "(rerun with --verbose for the traceback)",
             err=True,
         )
