@@ -214,15 +214,16 @@ class _Stretch:
 
 
 def _stretches(index: Index, template: str, duration_s: float) -> list[_Stretch]:
-    """One stretch per musical segment and per gap, ends joined to the next start."""
+    """One stretch per musical segment and per gap, ends joined to the next start, all inside
+    the video (a hand-edited index may start them before it or after its end); one for the
+    whole video if none is left."""
     entries: list[tuple[float, Segment | None]] = [(s.start_s, s) for s in index.segments]
     entries += [(g.start_s, None) for g in index.gaps]
     entries.sort(key=lambda entry: entry[0])
-    if not entries:
-        title = clean_text(index.title or "") or "Video"
-        return [_Stretch(0.0, duration_s, title, None, None, 0)]
-    starts = [0.0] + [start for start, _ in entries[1:]]
-    ends = starts[1:] + [duration_s]
+    starts = [
+        0.0 if n == 0 else min(max(start, 0.0), duration_s) for n, (start, _) in enumerate(entries)
+    ]
+    ends = (starts[1:] + [duration_s]) if entries else []
     stretches = []
     for position, ((_, segment), start, end) in enumerate(zip(entries, starts, ends, strict=True)):
         if end <= start:
@@ -233,6 +234,9 @@ def _stretches(index: Index, template: str, duration_s: float) -> list[_Stretch]
         else:
             title = _music_title(template, segment)
             stretches.append(_Stretch(start, end, title, segment.track, segment.index, position))
+    if not stretches:
+        title = clean_text(index.title or "") or "Video"
+        return [_Stretch(0.0, duration_s, title, None, None, 0)]
     return stretches
 
 
