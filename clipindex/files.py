@@ -73,7 +73,7 @@ def _target(output: str | os.PathLike[str]) -> _Target:
     """What ``output`` names, or :class:`OutputError` if it must not be written."""
     name = os.fspath(output)
     if name == STDOUT:
-        return _Target(name, "descriptor", descriptor=1)
+        return _Target("standard output", "descriptor", descriptor=1)
     descriptor = _descriptor_named(name)
     if descriptor is not None:
         return _Target(name, "descriptor", descriptor=descriptor)

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from clipindex.errors import EXIT_BROKEN_PIPE
+from clipindex.errors import EXIT_BROKEN_PIPE, EXIT_WRITE_FAILED
 from conftest import SAMPLE_CREDITS, SAMPLE_TRUTH, SAMPLE_VIDEO
 
 
@@ -261,3 +261,14 @@ def test_an_error_is_one_line_whatever_a_name_holds(sample_json, tmp_path):
     code, _, err = _run("chapters", index, "-f", "webvtt")
     assert code == 2 and err.count("\n") == 1 and "\x1b" not in err
     assert "(cuts.0.kind\\n\\x1b[31m: Unexpected keyword argument)" in err
+
+
+def test_a_full_standard_output_is_one_line_with_its_own_code():
+    with open("/dev/full", "wb") as full:  # every write to it fails: no space left
+        done = subprocess.run(
+            [sys.executable, "-m", "clipindex", "schema"], stdout=full, stderr=subprocess.PIPE
+        )
+    assert done.returncode == EXIT_WRITE_FAILED
+    assert done.stderr.decode() == (
+        "clipindex: error: standard output: cannot write (No space left on device)\n"
+    )

@@ -59,7 +59,7 @@ class _CommandsOnDemand(click.Group):
         except BrokenPipeError:
             raise BrokenPipe("standard output: the reader stopped reading") from None
         except OSError as error:
-            if error.errno not in (errno.ENOSPC, errno.EDQUOT):
+            if error.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
                 raise
             where = error.filename or "a temporary file"
             raise WriteError(f"{where}: cannot write ({error.strerror})") from None
