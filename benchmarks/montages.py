@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -333,8 +334,8 @@ def credits_toml(montage: Montage, with_audio: bool) -> str:
             f'performers = ["{recording.performer}"]',
             f'album = "{recording.album}"',
         ]
-        if with_audio:
-            lines.append(f'audio = "{(MEDIA / recording.file).as_posix()}"')
+        if with_audio:  # a copy beside the credits file (see build): credits name only those
+            lines.append(f'audio = "{recording.file}"')
         lines.append("")
     return "\n".join(lines)
 
@@ -373,6 +374,8 @@ def build(montage: Montage, folder: Path) -> Built:
     truth_path.write_text(json.dumps(truth(montage, video.name), indent=1) + "\n")
     with_audio = folder / f"{montage.name}.credits.toml"
     with_audio.write_text(credits_toml(montage, with_audio=True))
+    for key in montage.credits_order(True):
+        copy_recording(RECORDINGS[key].file, folder)
     without = folder / f"{montage.name}.noaudio.credits.toml"
     without.write_text(credits_toml(montage, with_audio=False))
     return Built(montage, video, truth_path, with_audio, without)
@@ -382,6 +385,15 @@ def build_all(folder: Path, names: Iterable[str] | None = None) -> list[Built]:
     """Build the montages called ``names`` (default: all) into ``folder``."""
     wanted = set(names) if names is not None else None
     return [build(m, folder) for m in MONTAGES if wanted is None or m.name in wanted]
+
+
+def copy_recording(name: str, folder: Path) -> Path:
+    """A copy of the shared recording ``name`` in ``folder``, where a credits file may name it
+    (a reference recording must sit in the credits file's folder)."""
+    copy = folder / name
+    if not copy.exists():
+        shutil.copyfile(MEDIA / name, copy)
+    return copy
 
 
 def media_available() -> bool:

@@ -88,10 +88,8 @@ def cases(folder: Path) -> list[Case]:
         with_audio = folder / "bbb-two-tracks.credits.toml"
         text = BBB_CREDITS.read_text()
         for title, file in zip(truth["tracks"], truth["track_files"], strict=True):
-            text = text.replace(
-                f'title = "{title}"\n',
-                f'title = "{title}"\naudio = "{(montages.MEDIA / file).as_posix()}"\n',
-            )
+            montages.copy_recording(file, folder)
+            text = text.replace(f'title = "{title}"\n', f'title = "{title}"\naudio = "{file}"\n')
         with_audio.write_text(text)
         found.append(
             Case(

@@ -13,6 +13,11 @@ TOML (``*.toml``) or JSON (any other name) of the same shape::
     release_date = 1985-11-27
 
 A file with a mistake gets one line naming the file, the field and the problem.
+
+A track's reference recording (``audio``) is a path relative to the credits file that stays inside
+its folder (no absolute path, no ``..`` or link leading out of it), naming a regular file of at
+most :data:`MAX_RECORDING_BYTES` that ffmpeg reads as sound: a credits file from elsewhere cannot
+make clipindex read anything but the recordings beside it.
 """
 
 from __future__ import annotations
@@ -21,18 +26,25 @@ import datetime as dt
 import json
 import os
 import re
+import stat
 import sys
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
-from clipindex.errors import CreditsError
+from clipindex.errors import CreditsError, MediaError, one_line
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
+
+MAX_CREDITS_BYTES = 1024 * 1024
+"""Largest credits file read (a thousand tracks take about 300 kB)."""
+
+MAX_RECORDING_BYTES = 2 * 1024**3
+"""Largest reference recording accepted (an hour of CD-quality WAV is about 600 MB)."""
 
 _PARTIAL_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 _ISRC = re.compile(r"^[A-Z]{2}[A-Z0-9]{3}\d{7}$")
@@ -118,7 +130,7 @@ def _location(loc: tuple[Any, ...]) -> str:
         if isinstance(item, int):
             parts[-1:] = [f"{parts[-1] if parts else ''}[{item}]"]
         else:
-            parts.append(str(item))
+            parts.append(one_line(str(item)))
     return ".".join(parts) or "file"
 
 
@@ -150,20 +162,77 @@ def _one_line(error: ValidationError) -> str:
 def parse_credits(
     data: dict[str, Any], *, base_dir: Path | None = None, name: str = "credits"
 ) -> Credits:
-    """Check credits already read into a dict; ``audio`` paths are resolved from ``base_dir``."""
+    """Check credits already read into a dict; ``audio`` paths are resolved from ``base_dir``,
+    and must stay inside it (see the module's description)."""
+    from clipindex.index import json_problem
+
+    problem = json_problem(data)
+    if problem is not None:
+        raise CreditsError(f"{name}: {problem}")
     try:
         credits = Credits.model_validate(data)
     except ValidationError as exc:
         raise CreditsError(f"{name}: {_one_line(exc)}") from None
     if base_dir is not None:
         for number, track in enumerate(credits.tracks):
-            if track.audio is None:
-                continue
-            audio = (base_dir / track.audio).resolve()
-            if not audio.is_file():
-                raise CreditsError(f"{name}: tracks[{number}].audio: no such file {track.audio!r}")
-            track.audio = str(audio)
+            if track.audio is not None:
+                where = f"{name}: tracks[{number}].audio"
+                track.audio = str(reference_recording(track.audio, base_dir, where))
     return credits
+
+
+def reference_recording(audio: str, base_dir: Path, where: str = "audio") -> Path:
+    """The recording ``audio`` names, relative to ``base_dir``, as an absolute path; raise
+    :class:`CreditsError` (starting with ``where``) if it leads out of that folder, is not a
+    regular file, is too large, or holds no sound ffmpeg can read."""
+    shown = repr(audio)
+    if not audio or "\0" in audio:
+        raise CreditsError(f"{where}: {shown} is not a file name")
+    if PurePosixPath(audio).is_absolute() or PureWindowsPath(audio).drive:
+        raise CreditsError(
+            f"{where}: {shown} must be a path relative to the credits file, in its folder"
+        )
+    folder = base_dir.resolve()
+    try:
+        path = (folder / audio).resolve(strict=True)
+    except FileNotFoundError:
+        raise CreditsError(f"{where}: no such file {shown}") from None
+    except (OSError, RuntimeError) as exc:  # a loop of links, a file taken for a folder
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "a loop of links"
+        raise CreditsError(f"{where}: {shown} cannot be read ({reason})") from None
+    if not path.is_relative_to(folder):
+        raise CreditsError(
+            f"{where}: {shown} leads out of the credits file's folder; put the recording "
+            "in that folder (or below it)"
+        )
+    info = path.stat()
+    if not stat.S_ISREG(info.st_mode):
+        kind = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+        raise CreditsError(f"{where}: {shown} is {kind}")
+    if info.st_size == 0:
+        raise CreditsError(f"{where}: {shown} is empty")
+    if info.st_size > MAX_RECORDING_BYTES:
+        raise CreditsError(
+            f"{where}: {shown} is larger than {MAX_RECORDING_BYTES // 1024**3} GB; a reference "
+            "recording is one song"
+        )
+    if not os.access(path, os.R_OK):
+        raise CreditsError(f"{where}: {shown} is not readable (permission denied)")
+    _check_sound(path, shown, where)
+    return path
+
+
+def _check_sound(path: Path, shown: str, where: str) -> None:
+    """Refuse a recording in which ffmpeg finds no sound (a text file, a picture, a video
+    without sound), before the video is analysed."""
+    from clipindex.probe import probe
+
+    try:
+        info = probe(path)
+    except MediaError:
+        raise CreditsError(f"{where}: {shown} is not a sound file ffmpeg can read") from None
+    if not info.audio:
+        raise CreditsError(f"{where}: {shown} holds no sound")
 
 
 def load_credits(path: str | os.PathLike[str]) -> Credits:
@@ -173,31 +242,42 @@ def load_credits(path: str | os.PathLike[str]) -> Credits:
     >>> [track.title for track in credits.tracks]                         # doctest: +SKIP
     ['Training Montage', 'Hearts on Fire']
     """
+    from clipindex.files import read_capped
+
     path = Path(path)
     try:
-        raw = path.read_bytes()
+        raw = read_capped(path, MAX_CREDITS_BYTES)
     except FileNotFoundError:
         raise CreditsError(f"{path}: no such credits file") from None
     except IsADirectoryError:
         raise CreditsError(f"{path}: is a folder, not a credits file") from None
     except OSError as exc:
         raise CreditsError(f"{path}: cannot read ({exc.strerror})") from None
+    if raw is None:
+        raise CreditsError(
+            f"{path}: larger than {MAX_CREDITS_BYTES // 1024**2} MB; not a credits file"
+        )
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise CreditsError(f"{path}: not a text file (credits are UTF-8 TOML or JSON)") from None
-    if path.suffix.lower() == ".toml":
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise CreditsError(f"{path}: invalid TOML: {exc}") from None
-    else:
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise CreditsError(
-                f"{path}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
-            ) from None
+    try:
+        if path.suffix.lower() == ".toml":
+            try:
+                data = tomllib.loads(text)
+            except tomllib.TOMLDecodeError as exc:
+                raise CreditsError(f"{path}: invalid TOML: {exc}") from None
+        else:
+            try:
+                data = json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise CreditsError(
+                    f"{path}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
+                ) from None
+            except ValueError as exc:  # a number of thousands of digits
+                raise CreditsError(f"{path}: invalid JSON: {exc}") from None
+    except RecursionError:
+        raise CreditsError(f"{path}: nested too deeply to be credits") from None
     if not isinstance(data, dict):
         raise CreditsError(f"{path}: the credits must be a table/object with title and tracks")
     return parse_credits(data, base_dir=path.parent, name=str(path))

@@ -189,6 +189,10 @@ def read_description(path: str, size_bytes: int, report: str) -> MediaInfo:
                 )
             )
             current_kind = "audio"
+    if container == "image2" or container.endswith("_pipe"):  # ffmpeg's picture readers
+        kind = container.removesuffix("_pipe") if container != "image2" else None
+        kind = kind or (video.codec if video is not None else "picture")
+        raise MediaError(f"{path}: a still picture ({kind}), not a video")
     return MediaInfo(
         path=path,
         size_bytes=size_bytes,

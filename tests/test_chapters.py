@@ -8,6 +8,7 @@ import io
 import json
 import re
 import subprocess
+import sys
 
 import pytest
 import webvtt
@@ -101,6 +102,44 @@ def test_a_bad_template_is_refused_in_one_line(sample_json, template):
     code, out, err = run_cli("chapters", sample_json, "-f", "csv", "--template", template)
     assert code == 2 and out == ""
     assert err.startswith("clipindex: error: chapter title template") and err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    "template, message",
+    [
+        ("{title:>999999999}", "{title} asks for 999999999 characters; at most 200"),
+        ("{index:09999}", "{index} asks for 9999 characters; at most 200"),
+        ("{title:.100000}", "{title} asks for 100000 characters; at most 200"),
+        ("{title}" * 200, "chapter title template of 1400 characters: at most 1000"),
+    ],
+)
+def test_a_template_asking_for_huge_titles_is_refused_at_once(sample_json, template, message):
+    """Such a template once ran for minutes and filled gigabytes of memory."""
+    done = subprocess.run(
+        [sys.executable, "-m", "clipindex", "chapters", sample_json, "-f", "webvtt"]
+        + ["--template", template],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.startswith("clipindex: error: chapter title template")
+    assert message in done.stderr and done.stderr.count("\n") == 1
+
+
+def test_widths_a_title_can_use_still_work(sample_json):
+    code, out, err = run_cli("chapters", sample_json, "-f", "youtube", "--min-chapters", "3")
+    assert code == 0, err
+    code, out, err = run_cli(
+        "chapters", sample_json, "-f", "webvtt", "--template", "{index:03d} {title:·^20.8}"
+    )
+    assert code == 0, err
+    assert "001 ······Training······" in out.splitlines()
+
+
+def test_more_chapters_than_a_list_can_hold_is_a_mistake_on_the_command_line(sample_json):
+    code, _, err = run_cli("chapters", sample_json, "-f", "webvtt", "--min-chapters", "1001")
+    assert code == 2 and "1001 is not in the range 0<=x<=1000" in err
 
 
 def test_gaps_become_intro_interlude_and_outro():

@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import os
 import re
 import shlex
 import shutil
@@ -11,6 +12,7 @@ import sys
 import click
 import pytest
 
+from clipindex.errors import EXIT_BROKEN_PIPE, EXIT_WRITE_FAILED
 from conftest import SAMPLE_CREDITS, SAMPLE_TRUTH, SAMPLE_VIDEO, SAMPLES
 
 
@@ -291,3 +293,64 @@ def test_check_with_its_two_files_swapped_says_which_is_the_index(sample_json):
     code, out, err = _run("check", SAMPLE_TRUTH, sample_json)
     assert code == 2 and out == "" and err.count("\n") == 1
     assert f"{sample_json} is an index: give the index first" in err
+
+
+@pytest.mark.parametrize(
+    "args", [("schema",), ("chapters", SAMPLE_TRUTH.parent / "missing.json", "-f", "webvtt")]
+)
+def test_a_closed_standard_output_is_one_line_before_any_work(args):
+    done = subprocess.run(
+        [sys.executable, "-m", "clipindex", *map(str, args)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        pass_fds=(),
+        preexec_fn=lambda: os.close(1),
+    )
+    assert done.returncode == 2
+    assert (
+        done.stderr == "clipindex: error: standard output is closed: nothing can be written to it\n"
+    )
+
+
+def test_a_reader_that_stops_reading_ends_the_command_quietly_with_its_own_code(sample_json):
+    """``clipindex report ... | head -c 0``: the pipe is closed before the command writes; exit
+    141, as for any program stopped by a closed pipe, not 1 (a failed check); nothing on
+    stderr."""
+    for args in (("schema",), ("report", sample_json)):
+        command = subprocess.Popen(
+            [sys.executable, "-m", "clipindex", *map(str, args)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        command.stdout.close()  # the reader goes away before anything is written
+        err = command.stderr.read().decode()
+        assert command.wait() == EXIT_BROKEN_PIPE, err
+        assert err == ""
+
+
+def test_an_error_is_one_line_whatever_a_name_holds(sample_json, tmp_path):
+    """A file name or a field name with a line break or a terminal escape in it is written
+    escaped: the error stays one line and cannot drive the terminal."""
+    missing = tmp_path / "two\nlines\x1b]0;pwned\x07.json"
+    code, _, err = _run("chapters", missing, "-f", "webvtt")
+    assert code == 2 and err.count("\n") == 1
+    assert "\\n" in err and "\\x1b" in err and "\x1b" not in err
+    document = json.loads(sample_json.read_text())
+    document["cuts"][0]["kind\n\x1b[31m"] = 1
+    index = tmp_path / "index.json"
+    index.write_text(json.dumps(document))
+    code, _, err = _run("chapters", index, "-f", "webvtt")
+    assert code == 2 and err.count("\n") == 1 and "\x1b" not in err
+    assert "(cuts.0.kind\\n\\x1b[31m: Unexpected keyword argument)" in err
+
+
+def test_a_full_standard_output_is_one_line_with_its_own_code():
+    with open("/dev/full", "wb") as full:  # every write to it fails: no space left
+        done = subprocess.run(
+            [sys.executable, "-m", "clipindex", "schema"], stdout=full, stderr=subprocess.PIPE
+        )
+    assert done.returncode == EXIT_WRITE_FAILED
+    assert done.stderr.decode() == (
+        "clipindex: error: standard output: cannot write (No space left on device)\n"
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import html
 import json
 import re
 import shutil
@@ -12,6 +13,7 @@ from html.parser import HTMLParser
 import pytest
 
 from clipindex import ffmpeg
+from clipindex.errors import ClipindexError
 from clipindex.index import load_index
 from clipindex.outputs import chapter_list
 from clipindex.outputs.embed import render_embed
@@ -402,3 +404,68 @@ def test_the_player_has_a_shot_as_poster_and_a_chapter_bar_marked_from_the_start
         assert bar.nth(len(chapters) - 1).get_attribute("aria-current") == "true"
         assert bar.nth(0).get_attribute("aria-current") is None
         page.close()
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "javascript:alert(1)",
+        "JaVaScRiPt:alert(1)",
+        " javascript:alert(1)",
+        "java\tscript:alert(1)",
+        "java\nscript:alert(1)",
+        "data:text/html,<script>alert(1)</script>",
+        "vbscript:msgbox(1)",
+        "file:///etc/passwd",
+    ],
+)
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["embed", "{index}", "--src", "{address}"],
+        ["embed", "{index}", "--youtube", "dQw4w9WgXcQ", "--url", "{address}"],
+        ["embed", "{index}", "--src", "montage.mp4", "--thumbnail", "{address}"],
+        ["chapters", "{index}", "-f", "jsonld", "--url", "{address}"],
+        [
+            "chapters",
+            "{index}",
+            "-f",
+            "jsonld",
+            "--url",
+            "https://a.example/",
+            "--thumbnail",
+            "{address}",
+        ],
+    ],
+    ids=["embed-src", "embed-url", "embed-thumbnail", "jsonld-url", "jsonld-thumbnail"],
+)
+def test_an_address_that_would_run_script_or_leave_the_web_is_refused(
+    sample_json_path, args, address
+):
+    code, out, err = run_cli(*(a.format(index=sample_json_path, address=address) for a in args))
+    assert code == 2 and out == "", err
+    assert err.startswith("clipindex: error: Invalid value for '--") and err.count("\n") == 1
+
+
+def test_the_library_refuses_such_addresses_too():
+    chapters = chapter_list(make_index([(0.0, 30.0, track("A", "B"))], 30.0))
+    with pytest.raises(ClipindexError, match="javascript: address"):
+        render_embed(chapters, src="javascript:alert(1)")
+    with pytest.raises(ClipindexError, match="javascript: address"):
+        render_embed(chapters, youtube="dQw4w9WgXcQ", thumbnail_url="javascript:alert(1)")
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "montage.mp4",
+        "videos/my clip.mp4",
+        "/v/montage.mp4",
+        "//cdn.example/m.mp4",
+        "HTTPS://a.example/m.mp4",
+    ],
+)
+def test_web_and_relative_addresses_are_taken(sample_json_path, address):
+    code, out, err = run_cli("embed", sample_json_path, "--src", address, "--thumbnail", address)
+    assert code == 0, err
+    assert f'src="{html.escape(address)}"' in out

@@ -17,7 +17,7 @@ import pytest
 
 from clipindex import ffmpeg
 from clipindex.credits import load_credits
-from clipindex.errors import MediaError
+from clipindex.errors import CreditsError
 from clipindex.pipeline import index_video
 from clipindex.testing import assert_index_matches, check_music
 from conftest import ROOT, SAMPLE_CREDITS, SAMPLE_TRUTH, SAMPLE_VIDEO, shared, truth
@@ -149,7 +149,8 @@ def test_bbb_two_tracks_identified_from_its_recordings(tmp_path):
         with_audio.append(line)
         for title, file in zip(expected["tracks"], expected["track_files"], strict=True):
             if line == f'title = "{title}"':
-                with_audio.append(f'audio = "{shared(file).as_posix()}"')
+                montages.copy_recording(shared(file).name, tmp_path)  # beside the credits
+                with_audio.append(f'audio = "{file}"')
     credits = tmp_path / "bbb.credits.toml"
     credits.write_text("\n".join(with_audio) + "\n")
     index = index_video(path, load_credits(credits))
@@ -196,5 +197,5 @@ def test_a_reference_recording_that_is_not_sound_is_refused(tmp_path):
     credits = tmp_path / "credits.toml"
     credits.write_text(SAMPLE_CREDITS.read_text() + '\n[[tracks]]\ntitle = "X"\naudio = "x.toml"\n')
     (tmp_path / "x.toml").write_text('title = "not a recording"\n')
-    with pytest.raises(MediaError, match="x.toml"):
+    with pytest.raises(CreditsError, match="tracks\\[2\\].audio: 'x.toml'"):
         index_video(SAMPLE_VIDEO, load_credits(credits))

@@ -138,8 +138,57 @@ def test_bad_outputs_are_refused_before_any_work(work, target, message):
 
 
 def test_a_failed_mux_leaves_no_file_behind(work):
-    out = work / "wrong.webm"  # WebM cannot hold H.264: ffmpeg refuses
-    code, _, err = run_cli("mux", work / "montage.mp4", work / "montage.json", "-o", out)
-    assert code == 2 and "cannot write the chaptered copy" in err and err.count("\n") == 1
+    """ffmpeg stops part-way (the file grows past what the system allows it)."""
+    import resource
+    import sys
+
+    out = work / "stopped.mp4"
+    done = subprocess.run(
+        [sys.executable, "-m", "clipindex", "mux", work / "montage.mp4", work / "montage.json"]
+        + ["-o", out],
+        capture_output=True,
+        text=True,
+        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (100_000, 100_000)),
+    )
+    assert done.returncode == 2 and done.stderr.count("\n") == 1
+    assert done.stderr.startswith(f"clipindex: error: {out}: cannot write the chaptered copy")
     assert not out.exists()
     assert [p.name for p in work.iterdir() if p.name.startswith(".")] == []
+
+
+@pytest.mark.parametrize(
+    "target, message",
+    [
+        ("copy.avi", "a .avi file cannot hold chapters; give the copy one of the extensions "),
+        (
+            "copy.webm",
+            "WebM holds only VP8, VP9 or AV1 video with Vorbis or Opus sound, and {video} is "
+            "h264, aac (streams are copied, never re-encoded): write .mkv instead",
+        ),
+    ],
+)
+def test_a_container_that_cannot_hold_the_chapters_or_the_streams_is_refused_first(
+    work, target, message
+):
+    video, out = work / "montage.mp4", work / target
+    code, stdout, err = run_cli("mux", video, work / "montage.json", "-o", out)
+    assert code == 2 and stdout == ""
+    assert err.startswith(f"clipindex: error: {out}: {message.format(video=video)}")
+    assert err.count("\n") == 1 and not out.exists()
+
+
+def test_a_chaptered_copy_into_a_pipe_arrives_whole_and_the_pipe_stays(work, tmp_path):
+    import os
+    import threading
+
+    pipe = tmp_path / "copy.mkv"
+    os.mkfifo(pipe)
+    received = tmp_path / "received.mkv"
+    reader = threading.Thread(target=lambda: received.write_bytes(pipe.read_bytes()), daemon=True)
+    reader.start()
+    code, _, err = run_cli("mux", work / "montage.mp4", work / "montage.json", "-o", pipe)
+    reader.join(timeout=30)
+    assert code == 0, err
+    assert pipe.is_fifo()
+    _, chapters = _metadata_of(received)
+    assert len(chapters) == 2

@@ -49,3 +49,27 @@ def test_unreadable_inputs_get_one_clear_line(tmp_path, make, message):
         probe(path)
     text = str(error.value)
     assert message in text and str(path) in text and "\n" not in text
+
+
+@pytest.mark.parametrize("name", ["still.jpg", "still.png", "still-named.mp4"])
+def test_a_still_picture_is_not_indexed_as_a_one_shot_video(tmp_path, name):
+    from clipindex import ffmpeg
+    from conftest import SAMPLE_VIDEO
+    from output_helpers import run_cli
+
+    picture = tmp_path / name
+    encoding = ["-f", "image2", "-c:v", "png" if name.endswith(".png") else "mjpeg"]
+    ffmpeg.run(
+        [ffmpeg.executable(), "-v", "error", "-i", ffmpeg.input_url(SAMPLE_VIDEO), "-frames:v", "1"]
+        + encoding
+        + [ffmpeg.input_url(picture)],
+        what="a still",
+    )
+    with pytest.raises(MediaError, match=r"a still picture \(\w+\), not a video"):
+        probe(picture)
+    code, out, err = run_cli("index", picture, "-o", tmp_path / "still.json")
+    assert code == 2 and out == ""
+    assert (
+        err.startswith(f"clipindex: error: {picture}: a still picture (") and err.count("\n") == 1
+    )
+    assert not (tmp_path / "still.json").exists()

@@ -140,6 +140,10 @@ def test_thumbnail_paths_are_relative_to_the_index_folder(tmp_path):
     shots = json.loads((tmp_path / "out/montage.json").read_text())["shots"]
     assert shots[0]["thumbnail"] == "../pictures/shot-0000.jpg"
     assert (tmp_path / "out" / shots[-1]["thumbnail"]).is_file()
+    assert err.splitlines()[0] == (  # said before any work
+        "warning: the shot pictures go to pictures, outside the index's folder: clipindex "
+        "report reads pictures only from the index's folder and below"
+    )
 
 
 def test_a_thumbnails_path_that_is_a_file_is_refused_before_any_work(tmp_path):
@@ -220,3 +224,47 @@ def test_the_report_shows_warnings_first_then_tempo_loudness_and_damage(sample_i
     for segment in sample_index.segments:
         assert f"{segment.tempo_bpm:.0f} BPM (confidence {segment.tempo_confidence:.0%})" in page
         assert f"{segment.loudness_lufs:.1f} LUFS" in page
+
+
+def test_a_report_puts_in_only_the_jpegs_inside_the_index_folder(indexed, tmp_path):
+    """An index names its pictures; a hand-edited one cannot make the page carry any other file:
+    not one by absolute path, nor through ``..`` or a link out of the folder, nor a device,
+    a pipe, a folder or anything that is not a JPEG."""
+    folder, index = indexed
+    work = tmp_path / "work"
+    (work / "thumbs").mkdir(parents=True)
+    for shot in index["shots"]:
+        (work / shot["thumbnail"]).write_bytes((folder / shot["thumbnail"]).read_bytes())
+    secret = tmp_path / "secret.jpg"
+    secret.write_bytes(b"\xff\xd8\xff secret kept outside the folder")
+    (work / "thumbs" / "out.jpg").symlink_to(secret)
+    os.mkfifo(work / "thumbs" / "pipe.jpg")
+    (work / "notes.jpg").write_text("text named like a picture")
+    hostile = [
+        "/etc/passwd",
+        "/proc/self/environ",
+        "/dev/zero",
+        "../secret.jpg",
+        "thumbs/../../secret.jpg",
+        "thumbs/out.jpg",
+        "thumbs/pipe.jpg",
+        "thumbs",
+        "notes.jpg",
+    ]
+    for shot, name in zip(index["shots"], hostile, strict=False):
+        shot["thumbnail"] = name
+    (work / "montage.json").write_text(json.dumps(index))
+    code, out, err = run_cli("report", work / "montage.json", "-o", work / "report.html")
+    assert code == 0 and out == ""
+    listed = work / "montage.json"
+    assert err.splitlines() == [
+        f"warning: 6 shot pictures listed in {listed} lead out of its folder, and were not read",
+        f"warning: 2 shot pictures listed in {listed} are not regular files, and were not read",
+        f"warning: 1 shot pictures listed in {listed} are not JPEG pictures, and were not read",
+        f"{work / 'report.html'}: 49 shots, 40 pictures, 48 cuts, 2 musical segments, "
+        f"a player of {SAMPLE_VIDEO}",
+    ]
+    page = (work / "report.html").read_text()
+    pictures = re.findall(r'src="data:image/jpeg;base64,([^"]+)"', page)
+    inside = [(folder / f"thumbs/shot-{n:04d}.jpg").read_bytes() for n in range(9, 49)]
+    assert [base64.b64decode(p) for p in pictures] == inside

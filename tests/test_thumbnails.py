@@ -76,3 +76,63 @@ def test_a_folder_that_cannot_be_made_is_refused(tmp_path):
         ThumbnailWriter(tmp_path / "file")
     with pytest.raises(OutputError, match="cannot create"):
         ThumbnailWriter(tmp_path / "file" / "below")
+
+
+def test_a_full_disk_leaves_no_new_picture_and_no_folder_made_for_them(tmp_path, monkeypatch):
+    import errno
+    import os
+
+    from clipindex import files
+    from clipindex.errors import WriteError
+
+    starts = [0, 40, 80, 120, 160]
+    writer = ThumbnailWriter(tmp_path / "new" / "thumbs", relative_to=tmp_path)
+    _feed(writer, starts, 200)
+    written = []
+
+    def full_after_two(descriptor):
+        written.append(descriptor)
+        if len(written) > 2:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(files.os, "fsync", full_after_two)
+    with pytest.raises(WriteError, match=r"shot-0002\.jpg: cannot write \(No space left"):
+        writer.write(_shots(starts, 200))
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_picture_never_replaces_a_link_or_a_device(tmp_path):
+    starts = [0, 40]
+    target = tmp_path / "precious.txt"
+    target.write_text("precious")
+    (tmp_path / "thumbs").mkdir()
+    (tmp_path / "thumbs" / "shot-0001.jpg").symlink_to(target)
+    writer = ThumbnailWriter(tmp_path / "thumbs", relative_to=tmp_path)
+    _feed(writer, starts, 80)
+    with pytest.raises(OutputError, match="shot-0001.jpg: not a regular file"):
+        writer.write(_shots(starts, 80))
+    assert target.read_text() == "precious"
+    assert sorted(p.name for p in (tmp_path / "thumbs").iterdir()) == ["shot-0001.jpg"]
+
+
+@pytest.mark.parametrize("failure", ["index", "analysis"])
+def test_a_failed_index_leaves_no_picture_and_no_thumbnails_folder(tmp_path, failure):
+    """The index cannot be written (a full device), or the analysis fails after the pictures
+    are taken (more credited tracks than the sound can hold): neither the pictures nor the
+    folder made for them are left."""
+    from conftest import SAMPLE_VIDEO
+    from output_helpers import run_cli
+
+    if failure == "index":
+        args, expected = ["-o", "/dev/full"], (74, "/dev/full: cannot write (No space left on")
+    else:
+        credits = tmp_path / "many.toml"
+        credits.write_text('title = "T"\n' + '[[tracks]]\ntitle = "A"\n' * 12)
+        args = ["--credits", credits, "-o", tmp_path / "montage.json"]
+        expected = (2, "credited tracks")
+    code, out, err = run_cli("index", SAMPLE_VIDEO, "--thumbnails", tmp_path / "thumbs", *args)
+    last = err.splitlines()[-1]
+    assert (code, out) == (expected[0], "") and last.startswith("clipindex: error: "), err
+    assert expected[1] in last and "Traceback" not in err
+    assert not (tmp_path / "thumbs").exists()
+    assert not (tmp_path / "montage.json").exists()

@@ -1,11 +1,13 @@
 """The ``clipindex`` command group and the error handling around every command.
 
 Exit codes: 0 done, 1 a check failed, 2 bad input or usage, 70 an internal error (a bug; rerun
-with --verbose for the traceback), 130 interrupted.
+with --verbose for the traceback), 74 an output could not be written (a full disk), 130
+interrupted, 141 the reader of standard output stopped reading.
 """
 
 from __future__ import annotations
 
+import errno
 import importlib
 import os
 import sys
@@ -17,7 +19,10 @@ from clipindex.errors import (
     EXIT_BAD_INPUT,
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
+    BrokenPipe,
     ClipindexError,
+    WriteError,
+    one_line,
 )
 
 _VERBOSE_FLAGS = ("--verbose", "-v")
@@ -48,6 +53,19 @@ class _CommandsOnDemand(click.Group):
             importlib.import_module(_COMMAND_MODULES[cmd_name])  # its decorators add it
         return super().get_command(ctx, cmd_name)
 
+    def invoke(self, ctx: click.Context):
+        """Run the command; a closed pipe or a full disk, wherever met, is said as such (click
+        would take a broken pipe for exit 1, the code of a failed check)."""
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            raise BrokenPipe("standard output: the reader stopped reading") from None
+        except OSError as error:
+            if error.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+                raise
+            where = error.filename or "a temporary file"
+            raise WriteError(f"{where}: cannot write ({error.strerror})") from None
+
 
 @click.group(
     cls=_CommandsOnDemand,
@@ -60,7 +78,8 @@ class _CommandsOnDemand(click.Group):
 def cli(verbose: bool) -> None:
     """Index a video montage: every cut, the musical segments, and the credits of each track.
 
-    Exit codes: 0 done, 1 check failed, 2 bad input or usage, 70 internal error, 130 interrupted.
+    Exit codes: 0 done, 1 check failed, 2 bad input or usage, 70 internal error, 74 an output
+    could not be written, 130 interrupted, 141 standard output closed by its reader.
     """
 
 
@@ -79,6 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     # and spin on a core for a while after each matrix product. Takes effect if NumPy is not
     # loaded yet (as when run as a command).
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    _hold_closed_standard_descriptors()
     try:
         cli.main(args=args, prog_name="clipindex", standalone_mode=False)
     except click.exceptions.Abort:
@@ -97,8 +117,10 @@ def main(argv: list[str] | None = None) -> int:
     except click.ClickException as error:
         error.show()
         return error.exit_code
+    except BrokenPipe:  # stopped by the reader (| head): nothing to say, as any tool
+        return BrokenPipe.exit_code
     except ClipindexError as error:
-        click.echo(f"clipindex: error: {error}", err=True)
+        click.echo(f"clipindex: error: {one_line(str(error))}", err=True)
         return error.exit_code
     except KeyboardInterrupt:
         click.echo("clipindex: interrupted", err=True)
@@ -109,12 +131,25 @@ def main(argv: list[str] | None = None) -> int:
         if verbose:
             raise
         click.echo(
-            f"clipindex: internal error: {type(error).__name__}: {error} "
+            f"clipindex: internal error: {type(error).__name__}: {one_line(str(error))} "
             "(rerun with --verbose for the traceback)",
             err=True,
         )
         return EXIT_INTERNAL
     return 0
+
+
+def _hold_closed_standard_descriptors() -> None:
+    """Open /dev/null on standard descriptors the command was started without (``>&-``), so no
+    file opened later takes their number and receives what was meant for them; writing to a
+    closed standard output is still refused (Python has set ``sys.stdout`` to None)."""
+    for descriptor in (0, 1, 2):
+        try:
+            os.fstat(descriptor)
+        except OSError:
+            held = os.open(os.devnull, os.O_RDWR)
+            if held != descriptor:  # the lower ones were open after all
+                os.close(held)
 
 
 def entry_point() -> None:
@@ -125,6 +160,8 @@ def entry_point() -> None:
     """
     code = main()
     for stream in (sys.stdout, sys.stderr):
+        if stream is None:  # started without it (>&-)
+            continue
         try:
             stream.flush()
         except (OSError, ValueError):  # a closed or broken pipe: nothing more can be said

@@ -42,9 +42,11 @@ def check_command(
       clipindex check montage.json samples/training-montage.truth.json --tolerance 0.25
     """
     from clipindex.errors import IndexFileError
+    from clipindex.files import STDOUT, check_output_path, write_atomically
     from clipindex.index import load_index
     from clipindex.testing import check_index
 
+    check_output_path(STDOUT, [])
     try:
         index = load_index(index_path)
     except IndexFileError as error:
@@ -57,7 +59,7 @@ def check_command(
     result = check_index(
         index, expected, tolerance_s=tolerance_s, cut_tolerance_frames=cut_tolerance_frames
     )
-    click.echo(result.table())
+    write_atomically(STDOUT, result.table() + "\n")
     if not result.passed:
         sys.exit(EXIT_CHECK_FAILED)
 
@@ -82,6 +84,7 @@ def schema_command() -> None:
     Example:
       clipindex schema > index.schema.json
     """
+    from clipindex.files import STDOUT, write_atomically
     from clipindex.index import json_schema_text
 
-    click.echo(json_schema_text(), nl=False)
+    write_atomically(STDOUT, json_schema_text())

@@ -162,51 +162,65 @@ def _index_one(
     show: bool,
 ) -> None:
     from clipindex.corrections import corrections_beside
-    from clipindex.files import check_output_path, credits_digest, write_atomically
+    from clipindex.files import (
+        StagedOutputs,
+        check_output_folder,
+        check_output_path,
+        credits_digest,
+    )
     from clipindex.frames import FrameStream
 
     corrections_path = corrections_path or corrections_beside(video)
     inputs = [video] + [path for path in (credits_path, corrections_path) if path]
     check_output_path(output, inputs)
-    # Decoding starts now; loading the rest (NumPy, OpenCV, PySceneDetect, and pydantic to
-    # read credits) takes a few tenths of a second, spent while ffmpeg decodes the first frames.
-    with FrameStream(video) as frames:
-        from clipindex.pipeline import IndexSettings, index_video
+    index_folder = (os.path.dirname(output) if output != "-" else ".") or "."
+    if thumbnails_dir is not None:
+        check_output_folder(thumbnails_dir, what="thumbnails folder")
+        _warn_if_outside(thumbnails_dir, index_folder)
+    # The index and its pictures are put in place together, or none of them.
+    with StagedOutputs() as outputs:
+        # Decoding starts now; loading the rest (NumPy, OpenCV, PySceneDetect, and pydantic to
+        # read credits) takes a few tenths of a second, spent while ffmpeg decodes the first
+        # frames.
+        with FrameStream(video) as frames:
+            from clipindex.pipeline import IndexSettings, index_video
 
-        settings = IndexSettings(
-            detector=detector, audio_stream=audio_stream, min_segment_s=min_segment_s
-        )
-        credits = None
-        if credits_path:
-            from clipindex.credits import load_credits
-
-            credits = load_credits(credits_path)
-        corrections = None
-        if corrections_path:
-            from clipindex.corrections import load_corrections
-
-            corrections = load_corrections(corrections_path)
-        thumbnails = None
-        if thumbnails_dir is not None:
-            from clipindex.outputs.thumbnails import ThumbnailWriter
-
-            index_folder = os.path.dirname(output) if output != "-" else "."
-            thumbnails = ThumbnailWriter(thumbnails_dir, relative_to=index_folder or ".")
-        with _frame_bar(frames.info) if show else contextlib.nullcontext() as bar:
-            index = index_video(
-                video,
-                credits,
-                settings,
-                on_frames=bar.update if bar is not None else None,
-                thumbnails=thumbnails,
-                credits_sha256=credits_digest(credits_path),
-                frames=frames,
+            settings = IndexSettings(
+                detector=detector, audio_stream=audio_stream, min_segment_s=min_segment_s
             )
-    if corrections is not None:
-        from clipindex.corrections import apply_corrections, corrections_digest
+            credits = None
+            if credits_path:
+                from clipindex.credits import load_credits
 
-        index = apply_corrections(index, corrections, credits, corrections_digest(corrections_path))
-    write_atomically(output, index.to_json())
+                credits = load_credits(credits_path)
+            corrections = None
+            if corrections_path:
+                from clipindex.corrections import load_corrections
+
+                corrections = load_corrections(corrections_path)
+            thumbnails = None
+            if thumbnails_dir is not None:
+                from clipindex.outputs.thumbnails import ThumbnailWriter
+
+                thumbnails = ThumbnailWriter(
+                    thumbnails_dir, relative_to=index_folder, outputs=outputs
+                )
+            with _frame_bar(frames.info) if show else contextlib.nullcontext() as bar:
+                index = index_video(
+                    video,
+                    credits,
+                    settings,
+                    on_frames=bar.update if bar is not None else None,
+                    thumbnails=thumbnails,
+                    credits_sha256=credits_digest(credits_path),
+                    frames=frames,
+                )
+        if corrections is not None:
+            from clipindex.corrections import apply_corrections, corrections_digest
+
+            digest = corrections_digest(corrections_path)
+            index = apply_corrections(index, corrections, credits, digest)
+        outputs.write(output, index.to_json())
     if output != "-":
         titles = ", ".join(
             s.track.title if s.track else f"segment {s.index}" for s in index.segments
@@ -219,6 +233,18 @@ def _index_one(
         )
     for warning in index.warnings:
         click.echo(f"warning: {warning}", err=True)
+
+
+def _warn_if_outside(thumbnails_dir: str, index_folder: str) -> None:
+    """Say so when the pictures go outside the index's folder, where the report does not look."""
+    folder = os.path.realpath(index_folder)
+    pictures = os.path.realpath(thumbnails_dir)
+    if os.path.commonpath([folder, pictures]) != folder:
+        click.echo(
+            f"warning: the shot pictures go to {thumbnails_dir}, outside the index's folder: "
+            "clipindex report reads pictures only from the index's folder and below",
+            err=True,
+        )
 
 
 def _index_many(

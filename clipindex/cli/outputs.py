@@ -17,7 +17,7 @@ def _chapter_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """The options that shape the chapter list, shared by every command that writes chapters."""
     command = click.option(
         "--min-chapters",
-        type=click.IntRange(min=0),
+        type=click.IntRange(min=0, max=1000),
         default=0,
         show_default=True,
         help="Split the longest chapters at their strongest cuts until there are this many "
@@ -53,9 +53,13 @@ def _key_moment_options(player: bool) -> Callable[[Callable[..., Any]], Callable
         picture += " and the HTML5 player's poster. Default with --youtube: YouTube's own"
 
     def add(command: Callable[..., Any]) -> Callable[..., Any]:
-        command = click.option("--thumbnail", "thumbnail_url", metavar="URL", help=picture + ".")(
-            command
-        )
+        command = click.option(
+            "--thumbnail",
+            "thumbnail_url",
+            metavar="URL",
+            callback=_web_address,
+            help=picture + ".",
+        )(command)
         return click.option(
             "--upload-date",
             "uploaded",
@@ -66,6 +70,16 @@ def _key_moment_options(player: bool) -> Callable[[Callable[..., Any]], Callable
         )(command)
 
     return add
+
+
+def _web_address(_context: click.Context, _option: click.Parameter, value: str | None):
+    """An http(s) address, or one relative to the page; never ``javascript:`` and the like."""
+    from clipindex.outputs.jsonld import web_address
+
+    try:
+        return web_address(value) if value is not None else None
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
 
 
 def _upload_date(_context: click.Context, _option: click.Parameter, value: str | None):
@@ -115,6 +129,7 @@ def _chapters(index_path: str, template: str, min_chapters: int):
 @_output_option("the chapters")
 @click.option(
     "--url",
+    callback=_web_address,
     help="The video's address (or its page's), for the clip links of jsonld: each gets "
     "t=SECONDS added (whole seconds on YouTube).",
 )
@@ -178,19 +193,21 @@ def mux_command(video: str, index_path: str, output: str, template: str, min_cha
     Example:
       clipindex mux montage.mp4 montage.json -o montage-chapters.mp4
     """
-    from clipindex.outputs.mux import check_mux_output, mux_chapters
+    from clipindex.outputs.mux import check_mux_output, check_streams_fit, mux_chapters
     from clipindex.probe import probe
 
     check_mux_output(output, [video, index_path])
     index, chapters = _chapters(index_path, template, min_chapters)
-    length_s = probe(video).duration_s
+    info = probe(video)
+    check_streams_fit(info, output)
+    length_s = info.duration_s
     if length_s is not None and abs(length_s - index.source.duration_s) > 0.5:
         click.echo(
             f"warning: {video} lasts {length_s:.1f} s, but the index was made from a video of "
             f"{index.source.duration_s:.1f} s: the chapters may be misplaced",
             err=True,
         )
-    mux_chapters(video, chapters, output)
+    mux_chapters(video, chapters, output, info=info)
     click.echo(f"{output}: {counted(len(chapters.items), 'chapter')}", err=True)
 
 
@@ -199,11 +216,13 @@ def mux_command(video: str, index_path: str, output: str, template: str, min_cha
 @click.option("--youtube", help="The YouTube video: its ID or its address.")
 @click.option(
     "--src",
+    callback=_web_address,
     help="The video file's address as the page will load it (relative to the page, or a full "
     "URL); the chapters go in as a WebVTT track inside the page.",
 )
 @click.option(
     "--url",
+    callback=_web_address,
     help="The post's address, for the JSON-LD clip links (default: the video's address).",
 )
 @click.option("--fragment", is_flag=True, help="Write only the piece to paste into a post.")
@@ -297,7 +316,7 @@ def _poster(index, index_folder: Path, chapters, shot: int | None) -> bytes | No
 
     if shot is not None and shot >= len(index.shots):
         raise OutputError(f"--poster-shot {shot}: the index has {len(index.shots)} shots")
-    pictures = load_thumbnails(index, index_folder)
+    pictures, _ = load_thumbnails(index, index_folder)
     if shot is None:
         start_s = chapters.items[0].start_s if chapters.items else 0.0
         shot = next((s.index for s in reversed(index.shots) if s.start_s <= start_s), 0)
@@ -335,17 +354,14 @@ def report_command(index_path: str, output: str, video: str | None) -> None:
     """
     from clipindex.files import check_output_path, write_atomically
     from clipindex.index import load_index
-    from clipindex.outputs.report import load_thumbnails, render_report
+    from clipindex.outputs.report import LEFT_OUT, load_thumbnails, render_report
 
     check_output_path(output, [index_path])
     index = load_index(index_path)
-    thumbnails = load_thumbnails(index, Path(index_path).parent)
-    listed = sum(shot.thumbnail is not None for shot in index.shots)
-    if listed > len(thumbnails):
+    thumbnails, left_out = load_thumbnails(index, Path(index_path).parent)
+    for reason, count in left_out.items():
         click.echo(
-            f"warning: {listed - len(thumbnails)} shot pictures listed in {index_path} were not "
-            "found beside it",
-            err=True,
+            f"warning: {count} shot pictures listed in {index_path} {LEFT_OUT[reason]}", err=True
         )
     if video is not None and not os.path.isfile(video):
         click.echo(f"warning: {video}: no such file; the page's player will not find it", err=True)

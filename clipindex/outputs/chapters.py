@@ -10,6 +10,7 @@ split at their strongest cuts, the later parts titled "… (part 2)".
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 import string
@@ -28,6 +29,21 @@ its release, and ``index``, the segment's number counting from 1."""
 
 MIN_LENGTH_S = 10.0
 """Shortest part a split leaves, in seconds: YouTube ignores chapters shorter than this."""
+
+MAX_CHAPTERS = 1000
+"""Most chapters ``min_chapters`` may ask for."""
+
+MAX_TEMPLATE_LENGTH = 1000
+"""Longest title template, in characters."""
+
+MAX_TEMPLATE_WIDTH = 200
+"""Largest width or precision a template's field may ask for (``{title:>40}``)."""
+
+_SPEC = re.compile(
+    r"(?:.?[<>=^])?[-+ ]?z?#?0?(?P<width>[0-9]*)[,_]?(?:\.(?P<precision>[0-9]+))?[a-zA-Z%]?",
+    re.DOTALL,
+)
+"""A format spec: fill and alignment, sign, width, grouping, precision, type."""
 
 _EMPTY_BRACKETS = re.compile(r"\(\s*\)|\[\s*\]")
 _LOOSE_ENDS = "\t —–-|·:,;/"
@@ -89,6 +105,8 @@ def chapter_list(
     ['Training Montage — Vince DiCola', 'Hearts on Fire — John Cafferty']
     """
     check_template(template)
+    if min_chapters > MAX_CHAPTERS:
+        raise ChapterError(f"cannot make {min_chapters} chapters: at most {MAX_CHAPTERS}")
     duration_s = index.source.duration_s
     stretches = _stretches(index, template, duration_s)
     if len(stretches) < min_chapters:
@@ -102,7 +120,13 @@ def chapter_list(
 
 
 def check_template(template: str) -> None:
-    """Raise :class:`ChapterError` if ``template`` uses a field that does not exist."""
+    """Raise :class:`ChapterError` if ``template`` uses a field that does not exist, is longer
+    than :data:`MAX_TEMPLATE_LENGTH` or asks a field for a width or precision over
+    :data:`MAX_TEMPLATE_WIDTH`."""
+    if len(template) > MAX_TEMPLATE_LENGTH:
+        raise ChapterError(
+            f"chapter title template of {len(template)} characters: at most {MAX_TEMPLATE_LENGTH}"
+        )
     try:
         parsed = list(string.Formatter().parse(template))
     except ValueError as error:
@@ -121,6 +145,13 @@ def check_template(template: str) -> None:
                 f"chapter title template {template!r}: {{{field}}} takes no conversion "
                 "or nested field"
             )
+        size = _SPEC.fullmatch(spec or "")
+        for number in (size["width"], size["precision"]) if size else ():
+            if number and int(number) > MAX_TEMPLATE_WIDTH:
+                raise ChapterError(
+                    f"chapter title template {template!r}: {{{field}}} asks for {int(number)} "
+                    f"characters; at most {MAX_TEMPLATE_WIDTH}"
+                )
     try:
         template.format_map({field: 1 if field == "index" else "x" for field in TEMPLATE_FIELDS})
     except ValueError as error:
@@ -183,15 +214,16 @@ class _Stretch:
 
 
 def _stretches(index: Index, template: str, duration_s: float) -> list[_Stretch]:
-    """One stretch per musical segment and per gap, ends joined to the next start."""
+    """One stretch per musical segment and per gap, ends joined to the next start, all inside
+    the video (a hand-edited index may start them before it or after its end); one for the
+    whole video if none is left."""
     entries: list[tuple[float, Segment | None]] = [(s.start_s, s) for s in index.segments]
     entries += [(g.start_s, None) for g in index.gaps]
     entries.sort(key=lambda entry: entry[0])
-    if not entries:
-        title = clean_text(index.title or "") or "Video"
-        return [_Stretch(0.0, duration_s, title, None, None, 0)]
-    starts = [0.0] + [start for start, _ in entries[1:]]
-    ends = starts[1:] + [duration_s]
+    starts = [
+        0.0 if n == 0 else min(max(start, 0.0), duration_s) for n, (start, _) in enumerate(entries)
+    ]
+    ends = (starts[1:] + [duration_s]) if entries else []
     stretches = []
     for position, ((_, segment), start, end) in enumerate(zip(entries, starts, ends, strict=True)):
         if end <= start:
@@ -202,6 +234,9 @@ def _stretches(index: Index, template: str, duration_s: float) -> list[_Stretch]
         else:
             title = _music_title(template, segment)
             stretches.append(_Stretch(start, end, title, segment.track, segment.index, position))
+    if not stretches:
+        title = clean_text(index.title or "") or "Video"
+        return [_Stretch(0.0, duration_s, title, None, None, 0)]
     return stretches
 
 
@@ -240,12 +275,26 @@ def _split(
     """Split the longest stretches near their middles, at their strongest cuts there, until
     there are ``wanted``."""
     stretches = list(stretches)
+    order = sorted(range(len(cuts)), key=lambda i: cuts[i].time_s)
+    times_s = [cuts[i].time_s for i in order]
+    strongest: dict[tuple[float, float], Cut | None] = {}
+
+    def strongest_in(stretch: _Stretch) -> Cut | None:
+        """The strongest cut of ``stretch`` (looked at once), from the cuts inside it only."""
+        key = (stretch.start_s, stretch.end_s)
+        if key not in strongest:
+            low = bisect.bisect_right(times_s, stretch.start_s)
+            high = bisect.bisect_left(times_s, stretch.end_s)
+            inside = [cuts[i] for i in sorted(order[low:high])]  # in the index's order
+            strongest[key] = _strongest_cut(stretch, inside, min_length_s, duration_s)
+        return strongest[key]
+
     while len(stretches) < wanted:
         for position in sorted(
             range(len(stretches)), key=lambda i: stretches[i].start_s - stretches[i].end_s
         ):
             stretch = stretches[position]
-            cut = _strongest_cut(stretch, cuts, min_length_s, duration_s)
+            cut = strongest_in(stretch)
             if cut is not None:
                 stretches[position : position + 1] = [
                     replace(stretch, end_s=cut.time_s),

@@ -20,7 +20,7 @@ from urllib.parse import parse_qs, urlsplit
 from clipindex.errors import ClipindexError
 from clipindex.outputs.chapters import Chapters, decimal_seconds
 from clipindex.outputs.html import asset, clock, colour, credit_rows, definition_list, text
-from clipindex.outputs.jsonld import clip_url, script_text, video_object
+from clipindex.outputs.jsonld import clip_url, script_text, video_object, web_address
 from clipindex.outputs.webvtt import to_webvtt
 
 _YOUTUBE_ID = re.compile(r"^[A-Za-z0-9_-]{11}$")
@@ -75,6 +75,13 @@ def render_embed(
     """
     if (youtube is None) == (src is None):
         raise EmbedError("give either a YouTube video (--youtube) or a video file address (--src)")
+    try:
+        src, url, thumbnail_url = (
+            None if address is None else web_address(address)
+            for address in (src, url, thumbnail_url)
+        )
+    except ValueError as error:
+        raise EmbedError(str(error)) from None
     if youtube is not None:
         video_id = youtube_id(youtube)
         watch = f"https://www.youtube.com/watch?v={video_id}"

@@ -29,7 +29,9 @@ def colour(segment_index: int | None) -> str:
 
 def clock(time_s: float, decimals: int = 0) -> str:
     """A time for people: ``1:05`` (``1:02:05`` from an hour on), or ``1:05.250`` with
-    ``decimals``."""
+    ``decimals``; a time before the start (in a hand-edited index) is ``-0:03``."""
+    if time_s < 0:
+        return "-" + clock(-time_s, decimals)
     if decimals:
         whole, fraction = divmod(round(time_s * 10**decimals), 10**decimals)
         suffix = f".{fraction:0{decimals}d}"

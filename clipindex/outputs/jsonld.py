@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from clipindex.index import Segment
 from clipindex.outputs.chapters import (
     Chapter,
+    ChapterError,
     Chapters,
     credit_line,
     decimal_seconds,
@@ -72,6 +74,30 @@ def upload_date(value: str) -> str:
         ) from None
 
 
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def web_address(value: str) -> str:
+    """``value`` as an address a page may link to or load: ``http``, ``https``, or relative to
+    the page (``montage.mp4``, ``/videos/montage.mp4``, ``//cdn.example/montage.mp4``), without
+    white space at either end. :class:`ValueError` for anything else, such as ``javascript:``
+    or ``data:``, however it is spelled: a browser drops tabs and line breaks from an address
+    and ignores the case of its scheme, so those are refused too."""
+    text = value.strip(" \t\n\r\f")
+    if not text:
+        raise ValueError("an address cannot be empty")
+    if _CONTROL.search(text):
+        raise ValueError(f"{value!r} holds a control character (a tab, a line break)")
+    scheme = _SCHEME.match(text)
+    if scheme is not None and scheme[1].lower() not in ("http", "https"):
+        raise ValueError(
+            f"{value!r} is a {scheme[1]}: address; give an http or https address, or one "
+            "relative to the page"
+        )
+    return text
+
+
 def video_object(
     chapters: Chapters,
     url: str,
@@ -83,6 +109,13 @@ def video_object(
 ) -> dict[str, Any]:
     """The ``VideoObject`` as a dict; ``url`` is the video's (or its page's) address,
     ``uploaded`` when it was published (see :func:`upload_date`)."""
+    try:
+        url, embed_url, content_url, thumbnail_url = (
+            None if address is None else web_address(address)
+            for address in (url, embed_url, content_url, thumbnail_url)
+        )
+    except ValueError as error:
+        raise ChapterError(str(error)) from None
     base = urlunsplit(urlsplit(url)._replace(fragment=""))
     recordings = {
         segment.index: _recording(segment, f"{base}#track-{segment.index + 1}")

@@ -14,8 +14,10 @@ import json
 import os
 import re
 import shlex
+import stat
+from collections import Counter
 from collections.abc import Mapping
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from clipindex.index import Cut, Index, Segment, Shot
 from clipindex.outputs.html import asset, clock, colour, credit_rows, definition_list, text
@@ -42,18 +44,80 @@ _RIGHT = 1190
 _RULER_Y, _MUSIC_Y, _SOUND_Y, _CUTS_Y, _SHOTS_Y, _HEIGHT = 18, 28, 74, 152, 190, 226
 
 
-def load_thumbnails(index: Index, index_folder: str | os.PathLike[str]) -> dict[int, bytes]:
-    """The JPEG of each shot that has one, by shot index; paths are relative to the index's
-    folder. Shots whose file is missing are left out."""
-    pictures = {}
+MAX_PICTURE_BYTES = 4 * 1024 * 1024
+"""Largest shot picture put in the page (clipindex writes them at about 15 kB)."""
+
+MAX_PICTURES_BYTES = 256 * 1024 * 1024
+"""Most the pictures may add up to in one page."""
+
+LEFT_OUT = {
+    "missing": "were not found beside it",
+    "outside": "lead out of its folder, and were not read",
+    "not a file": "are not regular files, and were not read",
+    "too large": f"are larger than {MAX_PICTURE_BYTES // 2**20} MB, and were not read",
+    "not a JPEG": "are not JPEG pictures, and were not read",
+    "page full": f"would take the page past {MAX_PICTURES_BYTES // 2**20} MB, and were left out",
+}
+"""Why a picture an index lists is not in the page, as the report's warning says it."""
+
+_JPEG_START = b"\xff\xd8\xff"
+
+
+def load_thumbnails(
+    index: Index, index_folder: str | os.PathLike[str]
+) -> tuple[dict[int, bytes], Counter[str]]:
+    """The JPEG of each shot that has one, by shot index, and how many listed pictures were
+    left out for each reason of :data:`LEFT_OUT`.
+
+    Paths are relative to the index's folder, and only what is inside it is read: an index
+    cannot put ``/etc/passwd``, ``../secret`` or a link out of the folder into the page, nor a
+    device, a pipe, anything but a JPEG, or more than :data:`MAX_PICTURE_BYTES` a picture."""
+    folder = Path(index_folder).resolve()
+    pictures: dict[int, bytes] = {}
+    left_out: Counter[str] = Counter()
+    total = 0
     for shot in index.shots:
         if shot.thumbnail is None:
             continue
-        try:
-            pictures[shot.index] = (Path(index_folder) / shot.thumbnail).read_bytes()
-        except OSError:
-            continue
-    return pictures
+        picture = _picture(folder, shot.thumbnail)
+        if isinstance(picture, str):
+            left_out[picture] += 1
+        elif total + len(picture) > MAX_PICTURES_BYTES:
+            left_out["page full"] += 1
+        else:
+            pictures[shot.index] = picture
+            total += len(picture)
+    return pictures, left_out
+
+
+def _picture(folder: Path, name: str) -> bytes | str:
+    """The JPEG at ``name`` inside ``folder``, or why it is left out."""
+    if "\0" in name or PurePosixPath(name).is_absolute() or PureWindowsPath(name).drive:
+        return "outside"
+    try:
+        path = (folder / name).resolve(strict=True)
+    except FileNotFoundError:
+        return "missing"
+    except (OSError, RuntimeError):  # a loop of links, a file taken for a folder
+        return "not a file"
+    if not path.is_relative_to(folder):
+        return "outside"
+    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_NOFOLLOW | os.O_CLOEXEC
+    try:
+        descriptor = os.open(path, flags)
+    except OSError:
+        return "missing"
+    info = os.fstat(descriptor)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(descriptor)
+        return "not a file"
+    with open(descriptor, "rb") as handle:
+        data = handle.read(MAX_PICTURE_BYTES + 1)
+    if len(data) > MAX_PICTURE_BYTES:
+        return "too large"
+    if not data.startswith(_JPEG_START):
+        return "not a JPEG"
+    return data
 
 
 def render_report(
@@ -320,7 +384,7 @@ def _shots(index: Index, thumbnails: Mapping[int, bytes]) -> str:
             f'<p class="note">{len(index.shots) - len(thumbnails)} of {len(index.shots)} shots '
             "have no picture"
             + (
-                f" ({listed - len(thumbnails)} listed in the index were not found)"
+                f" ({listed - len(thumbnails)} listed in the index could not be read)"
                 if listed > len(thumbnails)
                 else ""
             )

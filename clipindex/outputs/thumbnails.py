@@ -6,7 +6,10 @@ until then would make memory grow with the video. So while frames stream past, a
 start a shot: a large change in the picture, a change to or from black, and, so that long shots
 and fades have a choice, every couple of seconds. Once the cuts are final, each shot gets the kept
 frame nearest its middle that is not black, written as ``shot-NNNN.jpg`` (NNNN being the shot's
-index) in the chosen folder, each file written whole or not at all.
+index) in the chosen folder: all of them or none (a full disk leaves no new picture, and a folder
+made for them is removed again). Given the :class:`~clipindex.files.StagedOutputs` the index goes
+to, the pictures are put in place with the index, or not at all. A picture never replaces
+anything but a regular file.
 
 The index records each file in ``shots[].thumbnail`` as a path relative to the index file's folder
 (the current folder when the index goes to standard output), with forward slashes, so the index
@@ -25,8 +28,8 @@ from pathlib import Path
 import cv2
 
 from clipindex.cuts import FrameRecord
-from clipindex.errors import OutputError
-from clipindex.files import write_atomically
+from clipindex.errors import OutputError, WriteError
+from clipindex.files import StagedOutputs, check_output_folder
 from clipindex.frames import Frame
 from clipindex.index import Shot
 
@@ -64,11 +67,16 @@ class ThumbnailWriter:
         folder: str | os.PathLike[str],
         *,
         relative_to: str | os.PathLike[str] = ".",
+        outputs: StagedOutputs | None = None,
     ):
         self.folder = Path(folder)
         self.relative_to = Path(relative_to)
-        _prepare(self.folder)
-        self._spool = tempfile.TemporaryFile(prefix="clipindex-thumbnails-")
+        self._outputs = outputs
+        check_output_folder(self.folder, what="thumbnails folder")
+        try:
+            self._spool = tempfile.TemporaryFile(prefix="clipindex-thumbnails-")
+        except OSError as exc:
+            raise _spool_error(exc) from None
         self._kept: list[_Kept] = []
         self._previous: tuple[Frame, bool] | None = None
         self._stretch_start_s = 0.0
@@ -94,9 +102,25 @@ class ThumbnailWriter:
         self._previous = (frame, dark)
 
     def write(self, shots: list[Shot]) -> list[Shot]:
-        """Write one JPEG per shot; the shots with their ``thumbnail`` set."""
+        """Write one JPEG per shot (staged with the index's outputs, if given); the shots with
+        their ``thumbnail`` set."""
+        outputs = self._outputs if self._outputs is not None else StagedOutputs()
+        try:
+            named = self._stage(shots, outputs)
+            if self._outputs is None:
+                outputs.commit()
+        except BaseException:
+            if self._outputs is None:
+                outputs.discard()
+            raise
+        finally:
+            self._spool.close()
+        return named
+
+    def _stage(self, shots: list[Shot], outputs: StagedOutputs) -> list[Shot]:
         if not self._stretch_kept and self._previous is not None:
             self._keep(*self._previous)
+        outputs.make_folder(self.folder)
         digits = max(4, len(str(len(shots) - 1)))
         kept_frames = [kept.frame for kept in self._kept]  # in order, as they were kept
         named = []
@@ -107,18 +131,23 @@ class ThumbnailWriter:
                 continue
             self._spool.seek(kept.offset)
             path = self.folder / f"shot-{shot.index:0{digits}d}.jpg"
-            write_atomically(path, self._spool.read(kept.size))
+            if os.path.lexists(path) and (path.is_symlink() or not path.is_file()):
+                raise OutputError(f"{path}: not a regular file; refusing to put a picture there")
+            outputs.write(path, self._spool.read(kept.size))
             named.append(dataclasses.replace(shot, thumbnail=self._recorded(path)))
-        self._spool.close()
         return named
 
     def _keep(self, frame: Frame, dark: bool) -> None:
         encoded, jpeg = cv2.imencode(".jpg", frame.image, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
         if not encoded:
             return
-        self._spool.seek(0, os.SEEK_END)
-        offset = self._spool.tell()
-        self._spool.write(jpeg.tobytes())
+        try:
+            self._spool.seek(0, os.SEEK_END)
+            offset = self._spool.tell()
+            self._spool.write(jpeg.tobytes())
+            self._spool.flush()
+        except OSError as exc:
+            raise _spool_error(exc) from None
         self._kept.append(_Kept(frame.index, frame.time_s, dark, offset, jpeg.size))
         self._stretch_kept = True
 
@@ -145,15 +174,8 @@ class ThumbnailWriter:
             return path.resolve().as_posix()
 
 
-def _prepare(folder: Path) -> None:
-    """Create the thumbnails folder, or refuse it, before any work."""
-    if folder.exists() and not folder.is_dir():
-        raise OutputError(f"{folder}: not a folder; give a folder for the thumbnails")
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(
-            f"{folder}: cannot create the thumbnails folder ({exc.strerror})"
-        ) from None
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise OutputError(f"{folder}: the thumbnails folder is not writable")
+def _spool_error(exc: OSError) -> WriteError:
+    """The error for a temporary folder that cannot hold the frames kept (a full disk)."""
+    return WriteError(
+        f"{tempfile.gettempdir()}: cannot keep the shot pictures while indexing ({exc.strerror})"
+    )
