@@ -94,15 +94,28 @@ class CheckResult:
 
 def load_expected(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Read an expected-boundaries (truth) file."""
+    from clipindex.files import read_capped
+    from clipindex.index import MAX_INDEX_BYTES, json_problem
+
     path = Path(path)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        raw = read_capped(path, MAX_INDEX_BYTES)
+        if raw is None:
+            raise IndexFileError(f"{path}: too large for a file of expected boundaries")
+        data = json.loads(raw.decode("utf-8"))
     except FileNotFoundError:
         raise IndexFileError(f"{path}: no such expected file") from None
+    except RecursionError:
+        raise IndexFileError(
+            f"{path}: not a file of expected boundaries (nested too deeply)"
+        ) from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise IndexFileError(
             f"{path}: not a readable JSON file of expected boundaries ({exc})"
         ) from None
+    problem = json_problem(data)
+    if problem is not None:
+        raise IndexFileError(f"{path}: {problem}")
     if not isinstance(data, dict) or not any(
         key in data for key in ("music_boundaries", "hard_cuts", "tracks")
     ):

@@ -78,3 +78,12 @@ def test_a_transition_of_the_wrong_kind_is_reported():
         ("dip at frames 92-108", "dissolve 90-110", "wrong kind", False),
         ("fade out at frames 200-220", "missed", "", False),
     ]
+
+
+def test_an_expected_file_nested_without_end_is_one_line(tmp_path):
+    index = tmp_path / "i.json"
+    index.write_text(make_index([], 10.0).to_json())
+    expected = tmp_path / "e.json"
+    expected.write_text("[" * 200_000)
+    code, out, err = run_cli("check", index, expected)
+    assert code == 2 and out == "" and err.count("\n") == 1 and "nested too deeply" in err
