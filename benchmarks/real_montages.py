@@ -236,7 +236,8 @@ def soundtrack(montage: RealMontage) -> np.ndarray:
 
 def truth(montage: RealMontage, video_name: str) -> dict:
     """The montage's truth: the samples' format (``music_boundaries`` are the starts of every
-    segment but the first, ``music_gaps``, ``tracks``, ``track_offsets_s``) and ``handovers``."""
+    segment but the first, ``music_gaps``, ``tracks``, ``track_offsets_s``), ``handovers`` and
+    ``segments`` (each part's span, title and offset into its recording)."""
     known = recordings()
     return {
         "file": video_name,
@@ -248,6 +249,15 @@ def truth(montage: RealMontage, video_name: str) -> dict:
         "music_boundaries": [part.at_s for part in montage.parts[1:]],
         "handovers": handovers(montage),
         "music_gaps": [{"start_s": a, "end_s": b} for a, b in montage.gaps()],
+        "segments": [
+            {
+                "start_s": part.at_s,
+                "end_s": part.until_s,
+                "title": known[part.track].title,
+                "offset_s": part.from_s,
+            }
+            for part in montage.parts
+        ],
         "tracks": [known[part.track].title for part in montage.parts],
         "track_keys": [part.track for part in montage.parts],
         "track_offsets_s": [part.from_s for part in montage.parts],
