@@ -428,7 +428,7 @@ def real_verdicts(results: dict[str, dict[str, RealOutcome]]) -> list[str]:
         lines.append(
             f"- **{'PASS' if right == n else 'FAIL'}** {run}: every hand-over within tolerance "
             f"on {right} of {n} montages ({within} of {total} hand-overs within tolerance, "
-            f"{extra} found that are none)."
+            f"{extra} found where there is none)."
         )
     outcomes = [runs["sound only"] for runs in results.values()]
     counted = sum(o.segments_found == o.segments_true for o in outcomes)
@@ -448,7 +448,7 @@ def real_verdicts(results: dict[str, dict[str, RealOutcome]]) -> list[str]:
         verdict = "PASS" if share >= CALIBRATION_GOAL else "FAIL"
         lines.append(
             f"- **{verdict}** calibration: of the {len(sure)} hand-overs found at confidence "
-            f"≥ {SURE} (all three runs), {sum(sure)} are within tolerance: {share:.0%} "
+            f"≥ {SURE} (all three runs), {sum(sure)} are within tolerance: {share:.1%} "
             f"(goal: ≥ {CALIBRATION_GOAL:.0%})."
         )
     else:
@@ -498,7 +498,7 @@ def _calibration(results: dict[str, dict[str, RealOutcome]]) -> list[str]:
     ]
     for run in REAL_RUNS:
         sure = [s for runs in results.values() for s in runs[run].sure]
-        share = f"{sum(sure) / len(sure):.0%}" if sure else "–"
+        share = f"{sum(sure) / len(sure):.1%}" if sure else "–"
         lines.append(f"| {run} | {len(sure)} | {sum(sure)} | {share} |")
     return lines
 
@@ -538,7 +538,9 @@ def main_real(write: Path | None) -> None:
         "recording), *sound only* (no credits). A hand-over is within tolerance 0.25 s from a "
         "switch, or for a cross-fade within 1.5 s of its middle or inside it; ✗ marks what is "
         "not. Gaps: true gaps found with both edges within 0.25 s. Offsets: the worst error of "
-        "where in its recording a segment starts, given where it was found to start.",
+        "where in its recording a segment starts, given where it was found to start (game music "
+        "repeats itself: an error of whole bars, such as 12.000 s at 120 BPM, is the same music "
+        "found at another repeat).",
         "",
         *real_report(results, truths),
         "",
