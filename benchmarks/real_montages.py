@@ -20,6 +20,8 @@ Nothing is copied from ../shared/media or the cache: credits name the recordings
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -266,7 +268,8 @@ def truth(montage: RealMontage, video_name: str) -> dict:
 
 def credits_toml(montage: RealMontage, with_audio: bool) -> str:
     """Credits naming the montage's tracks in playing order, each with its recording if
-    ``with_audio``."""
+    ``with_audio``: ``recordings/FILE`` beside the credits (where :func:`build` puts them, as
+    clipindex reads recordings only from the credits file's folder)."""
     known = recordings()
     lines = [f'title = "Real music montage: {montage.name}"', ""]
     for part in montage.parts:
@@ -278,7 +281,7 @@ def credits_toml(montage: RealMontage, with_audio: bool) -> str:
             f"album = {json.dumps(recording.album)}",
         ]
         if with_audio:
-            lines.append(f"audio = {json.dumps(recording.path.as_posix())}")
+            lines.append(f"audio = {json.dumps('recordings/' + recording.path.name)}")
         lines.append("")
     return "\n".join(lines)
 
@@ -315,6 +318,15 @@ def build(montage: RealMontage, folder: Path) -> Built:
     wav.unlink()
     truth_path = folder / f"{montage.name}.mp4.truth.json"
     truth_path.write_text(json.dumps(truth(montage, video.name), indent=1) + "\n")
+    beside = folder / "recordings"
+    beside.mkdir(exist_ok=True)
+    for part in montage.parts:
+        recording = recordings()[part.track].path
+        if not (beside / recording.name).exists():
+            try:
+                os.link(recording, beside / recording.name)
+            except OSError:  # another file system
+                shutil.copyfile(recording, beside / recording.name)
     with_audio = folder / f"{montage.name}.credits.toml"
     with_audio.write_text(credits_toml(montage, with_audio=True))
     without = folder / f"{montage.name}.noaudio.credits.toml"
