@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from clipindex.music.features import FrameFeatures, frame_features
+from clipindex.music.features import FrameFeatures, Sound, frame_features
 from clipindex.music.gaps import MIN_GAP_S, find_gaps
 from clipindex.music.identify import (
     LAG_SPAN_S,
@@ -86,7 +86,7 @@ class MusicAnalysis:
 
 
 def analyse_music(
-    samples: np.ndarray,
+    samples: Sound,
     sr: int,
     *,
     n_tracks: int | None = None,
@@ -101,7 +101,9 @@ def analyse_music(
     Parameters
     ----------
     samples, sr
-        Mono samples (sample ``i`` plays at ``i / sr`` s) and their rate in Hz.
+        Mono samples (sample ``i`` plays at ``i / sr`` s) and their rate in Hz: an array, or a
+        :class:`~clipindex.spool.Spool` of a soundtrack too long to hold in memory, which is
+        read a slice at a time.
     n_tracks
         How many tracks the credits list (None: no credits).
     references
@@ -145,7 +147,7 @@ def analyse_music(
 
 
 def _from_sound(
-    samples: np.ndarray,
+    samples: Sound,
     sr: int,
     frames: FrameFeatures,
     n_tracks: int | None,
@@ -196,7 +198,7 @@ def _distinct(references: Sequence[np.ndarray | None]) -> tuple[list[np.ndarray]
 
 
 def _from_references(
-    samples: np.ndarray,
+    samples: Sound,
     sr: int,
     frames: FrameFeatures,
     references: list[Reference],
@@ -299,7 +301,7 @@ def _from_references(
     return MusicAnalysis(segments, gaps, sure, times, curve, unheard)
 
 
-def _whole_lag(samples: np.ndarray, reference: Reference, match: Match) -> float:
+def _whole_lag(samples: Sound, reference: Reference, match: Match) -> float:
     """The match's offset to the sample, over the match without its uncertain ends."""
     start, end = match.start_s + WINDOW_S / 2, match.end_s - WINDOW_S / 2
     if end - start < 1.0:
@@ -310,7 +312,7 @@ def _whole_lag(samples: np.ndarray, reference: Reference, match: Match) -> float
 
 
 def _fades(
-    samples: np.ndarray, sr: int, parts: list[Match], references: list[Reference]
+    samples: Sound, sr: int, parts: list[Match], references: list[Reference]
 ) -> tuple[list[Edge], list[Edge]]:
     """Each part's fade-in and fade-out; a change between two close parts is fitted with both
     recordings, so their levels share out the sound between them."""

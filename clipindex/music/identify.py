@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from clipindex.music.features import FrameFeatures, fast_fft_length, frame_features
+from clipindex.music.features import FrameFeatures, Sound, fast_fft_length, frame_features
 
 MATCH_FRAMES = 4
 """Analysis frames (46 ms) averaged into one matching frame (0.19 s)."""
@@ -181,7 +181,7 @@ def match_references(frames: FrameFeatures, references: Sequence[Reference]) -> 
 
 
 def refine_lag(
-    samples: np.ndarray,
+    samples: Sound,
     reference: Reference,
     start_s: float,
     end_s: float,
@@ -210,7 +210,7 @@ def refine_lag(
 
 
 def split_at_jumps(
-    samples: np.ndarray,
+    samples: Sound,
     reference: Reference,
     start_s: float,
     end_s: float,
@@ -265,7 +265,7 @@ def split_at_jumps(
 
 
 def _phat_lag(
-    samples: np.ndarray,
+    samples: Sound,
     reference: Reference,
     start_s: float,
     end_s: float,
@@ -298,7 +298,7 @@ def _phat_lag(
 
 
 def fit_edges(
-    samples: np.ndarray,
+    samples: Sound,
     sr: int,
     zone_s: tuple[float, float],
     before: tuple[Reference, float] | None,
