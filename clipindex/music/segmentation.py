@@ -15,7 +15,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -373,6 +373,76 @@ def find_music_segments(
     >>> [round(b.time_s, 2) for b in found.boundaries]             # doctest: +SKIP
     [41.75]
     """
+    found = segment_before_cuts(
+        samples,
+        sr,
+        n_segments=n_segments,
+        min_segment_s=min_segment_s,
+        snap_window_s=snap_window_s,
+        gaps=gaps,
+        frames=frames,
+    )
+    return found.snapped(cut_times_s)
+
+
+@dataclass(frozen=True)
+class UnsnappedSegmentation:
+    """What :func:`find_music_segments` finds before it needs the cuts: the stretches of music,
+    and each boundary's change profile and confidence, ready to be snapped onto the cuts
+    (:meth:`snapped`). It holds none of the sound's features, which can then be let go while
+    the cuts, which may be long in coming, are waited for."""
+
+    stretches: list[tuple[float, float]]
+    refined: list[list[tuple[ChangeProfile, float]]]
+    """Per stretch, each boundary's change profile and confidence."""
+    gaps: list[tuple[float, float]]
+    k_confidence: float
+    curve_times_s: np.ndarray
+    curve: np.ndarray
+    decided: bool
+    """The number of segments was decided from the sound."""
+    snap_window_s: float
+
+    def snapped(self, cut_times_s: Sequence[float]) -> MusicSegmentation:
+        """The segmentation, each boundary moved onto a cut where the sound agrees."""
+        segments: list[MusicSpan] = []
+        boundaries: list[MusicBoundary] = []
+        for (start_s, end_s), profiles in zip(self.stretches, self.refined, strict=True):
+            edge_confidence = []
+            starts = [(start_s, start_s, False)]
+            for profile, confidence in profiles:
+                cut = snap_to_cut(profile, cut_times_s, window_s=self.snap_window_s)
+                time_s = profile.best_s if cut is None else cut
+                boundaries.append(
+                    MusicBoundary(time_s, profile.best_s, confidence, cut is not None)
+                )
+                starts.append((time_s, profile.best_s, cut is not None))
+                edge_confidence.append(confidence)
+            ends = [s for s, _, _ in starts[1:]] + [end_s]
+            sure = [1.0, *edge_confidence, 1.0] if edge_confidence else [self.k_confidence] * 2
+            for i, ((start, audio, snapped), end) in enumerate(zip(starts, ends, strict=True)):
+                segments.append(MusicSpan(start, end, min(sure[i], sure[i + 1]), snapped, audio))
+        k_confidence = self.k_confidence
+        if self.decided and boundaries:
+            # A hand-over no clearer than a change inside the songs around it makes the count
+            # itself doubtful, however much the chosen k leads.
+            k_confidence = min(k_confidence, *(b.confidence for b in boundaries))
+        return MusicSegmentation(
+            segments, self.gaps, k_confidence, self.curve_times_s, self.curve, boundaries
+        )
+
+
+def segment_before_cuts(
+    samples: Sound,
+    sr: int,
+    *,
+    n_segments: int | None = None,
+    min_segment_s: float = 8.0,
+    snap_window_s: float = 1.0,
+    gaps: Sequence[tuple[float, float]] | None = None,
+    frames: FrameFeatures | None = None,
+) -> UnsnappedSegmentation:
+    """All of :func:`find_music_segments` (same parameters) but the snapping onto the cuts."""
     if n_segments is not None and n_segments < 1:
         raise ValueError(f"n_segments must be at least 1, not {n_segments}")
     frames = frames if frames is not None else frame_features(samples, sr)
@@ -412,8 +482,6 @@ def find_music_segments(
             confidences.append(sure)
         k_confidence = min(confidences, default=1.0)
 
-    # Every boundary is refined before any is snapped: only snapping waits for the cuts, which
-    # may still be being found.
     refined: list[list[tuple[ChangeProfile, float]]] = []
     for (start_s, end_s), edges in zip(stretches, per_stretch, strict=True):
         refined.append([])
@@ -428,26 +496,10 @@ def find_music_segments(
             )  # fmt: skip
             refined[-1].append((profile, _boundary_confidence(contrast, edges, i, min_blocks)))
 
-    segments: list[MusicSpan] = []
-    boundaries: list[MusicBoundary] = []
-    for (start_s, end_s), profiles in zip(stretches, refined, strict=True):
-        edge_confidence = []
-        starts = [(start_s, start_s, False)]
-        for profile, confidence in profiles:
-            cut = snap_to_cut(profile, cut_times_s, window_s=snap_window_s)
-            time_s = profile.best_s if cut is None else cut
-            boundaries.append(MusicBoundary(time_s, profile.best_s, confidence, cut is not None))
-            starts.append((time_s, profile.best_s, cut is not None))
-            edge_confidence.append(confidence)
-        ends = [s for s, _, _ in starts[1:]] + [end_s]
-        sure = [1.0, *edge_confidence, 1.0] if edge_confidence else [k_confidence] * 2
-        for i, ((start, audio, snapped), end) in enumerate(zip(starts, ends, strict=True)):
-            segments.append(MusicSpan(start, end, min(sure[i], sure[i + 1]), snapped, audio))
-    if n_segments is None and boundaries:
-        # A hand-over no clearer than a change inside the songs around it makes the count
-        # itself doubtful, however much the chosen k leads.
-        k_confidence = min(k_confidence, *(b.confidence for b in boundaries))
-    return MusicSegmentation(segments, gaps, k_confidence, curve_times, curve, boundaries)
+    decided = n_segments is None
+    return UnsnappedSegmentation(
+        stretches, refined, gaps, k_confidence, curve_times, curve, decided, snap_window_s
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -553,18 +605,42 @@ _SUM_SPAN = 1 << 20
 
 def _median_gamma(points: np.ndarray) -> float:
     """RBF ``gamma``: one over the median squared distance between points (at most 2000 used)."""
-    sample = points[:: max(1, math.ceil(len(points) / 2000))]
-    n = len(sample)
-    lengths = 2 * np.einsum("ij,ij->i", sample, sample).max(initial=0.0)
-    distances = np.empty(n * (n - 1) // 2)  # each pair once, row after row
-    filled = 0
-    for start, stop in row_chunks(n, 256):
-        d2 = _squared_distances(sample[start:stop], sample, lengths=lengths)
-        for row in range(start, stop):
-            distances[filled : filled + n - row - 1] = d2[row - start, row + 1 :]
-            filled += n - row - 1
-    median = float(np.median(distances, overwrite_input=True)) if distances.size else 0.0
+    median = _median_distance(points[:: max(1, math.ceil(len(points) / 2000))])
     return 1.0 / median if median > 0 else 1.0
+
+
+def _median_distance(points: np.ndarray) -> float:
+    """``np.median`` of the squared distances between every two of ``points``, to the bit.
+
+    Past ``_SUM_SPAN`` pairs the distances are not all held at once: a sparse sample of them
+    brackets the middle ones, and only those inside the bracket are kept, on a second pass.
+    """
+    n = len(points)
+    count = n * (n - 1) // 2
+    if count == 0:
+        return 0.0
+    lengths = 2 * np.einsum("ij,ij->i", points, points).max(initial=0.0)
+
+    def pairs() -> Iterator[np.ndarray]:
+        """Each pair's distance once, row after row, a few rows at a time."""
+        for start, stop in row_chunks(n, 256):
+            d2 = _squared_distances(points[start:stop], points, lengths=lengths)
+            yield np.concatenate([d2[row - start, row + 1 :] for row in range(start, stop)])
+
+    if count <= _SUM_SPAN:
+        return float(np.median(np.concatenate(list(pairs())), overwrite_input=True))
+    middle = [count // 2 - 1, count // 2] if count % 2 == 0 else [count // 2]
+    sample = np.sort(np.concatenate([part[::16].copy() for part in pairs()]))
+    low = sample[int(0.45 * len(sample))]
+    high = sample[min(int(0.55 * len(sample)) + 1, len(sample) - 1)]
+    below, inside = 0, []
+    for part in pairs():
+        below += int(np.count_nonzero(part < low))
+        inside.append(part[(part >= low) & (part <= high)])
+    between = np.sort(np.concatenate(inside))
+    if not below <= middle[0] <= middle[-1] < below + len(between):  # the sample misled
+        return float(np.median(np.concatenate(list(pairs())), overwrite_input=True))
+    return float(np.mean(between[[k - below for k in middle]]))
 
 
 def _segment(blocks: np.ndarray, gamma: float, min_blocks: int, k_max: int) -> dict[int, list[int]]:
