@@ -1,7 +1,7 @@
 """Decode a file's sound to mono PCM samples for music analysis.
 
-A film's soundtrack is kept on disk while it is analysed (:func:`spool_audio`), so memory does not
-grow with its length; a reference recording, a song long at most, is decoded into memory.
+A film's soundtrack, and the recordings of its songs, are kept on disk while they are analysed
+(:func:`spool_audio`), so memory does not grow with their length.
 """
 
 from __future__ import annotations
@@ -87,19 +87,26 @@ def _decoder_args(path: str | os.PathLike[str], audio_stream: int, sr: int) -> l
     return ffmpeg.compile_args(stream)
 
 
-def decode_recordings(
+def spool_recordings(
     paths: Sequence[str | os.PathLike[str] | None], *, sr: int = DEFAULT_SAMPLE_RATE
-) -> list[np.ndarray | None]:
-    """Each file's first audio stream like :func:`decode_audio`, two files at a time.
+) -> list[Spool | None]:
+    """Each file's first audio stream spooled like :func:`spool_audio`, two files at a time.
 
-    A path given twice is decoded once and gets the same array; None stays None.
+    A path given twice is decoded once and gets the same spool; None stays None. The caller
+    closes the spools.
 
-    >>> a, b, c = decode_recordings(["song.ogg", None, "song.ogg"])   # doctest: +SKIP
+    >>> a, b, c = spool_recordings(["song.ogg", None, "song.ogg"])   # doctest: +SKIP
     >>> a is c, b                                                    # doctest: +SKIP
     (True, None)
     """
     distinct = list(dict.fromkeys(os.fspath(path) for path in paths if path is not None))
     with ThreadPoolExecutor(max_workers=2) as workers:
-        arrays = list(workers.map(lambda path: decode_audio(path, sr=sr), distinct))
-    decoded = dict(zip(distinct, arrays, strict=True))
+        jobs = [workers.submit(spool_audio, path, sr=sr) for path in distinct]
+    failed = next((job.exception() for job in jobs if job.exception() is not None), None)
+    if failed is not None:  # the others' spools are deleted, the first failure told
+        for job in jobs:
+            if job.exception() is None:
+                job.result().close()
+        raise failed
+    decoded = dict(zip(distinct, (job.result() for job in jobs), strict=True))
     return [decoded[os.fspath(path)] if path is not None else None for path in paths]
