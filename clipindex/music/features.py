@@ -135,14 +135,20 @@ def frame_count(n_samples: int, n_fft: int, hop: int) -> int:
     return 1 + max(0, n_samples + 2 * (n_fft // 2) - n_fft) // hop
 
 
-def row_chunks(n_rows: int, size: int = 4096) -> list[tuple[int, int]]:
-    """``(start, stop)`` of chunks of ``size`` rows covering ``n_rows``, for work done a chunk at
-    a time to keep memory flat. A last chunk of one row joins the one before: BLAS multiplies a
-    single row by another route, to other last bits, and a chunked product must equal the whole.
+CHUNK_ROWS = 4096
+"""Rows of per-frame work done at a time (:func:`row_chunks`), so memory stays flat."""
+
+
+def row_chunks(n_rows: int, size: int | None = None) -> list[tuple[int, int]]:
+    """``(start, stop)`` of chunks of ``size`` rows (``CHUNK_ROWS`` by default) covering
+    ``n_rows``, for work done a chunk at a time to keep memory flat. A last chunk of one row joins
+    the one before: BLAS multiplies a single row by another route, to other last bits, and a
+    chunked product must equal the whole to the bit.
 
     >>> row_chunks(9, 4), row_chunks(10, 4)
     ([(0, 4), (4, 9)], [(0, 4), (4, 8), (8, 10)])
     """
+    size = size or CHUNK_ROWS
     edges = list(range(0, n_rows, size)) + [n_rows]
     if len(edges) > 2 and edges[-1] - edges[-2] == 1:
         del edges[-2]
@@ -247,6 +253,11 @@ def _column_sums(parts: Iterator[np.ndarray]) -> np.ndarray:
 # ---------------------------------------------------------------------------------------------
 
 
+SPECTRA_BYTES = 2**23
+"""About how much of the power spectra is made at a time (a chunk of frames); an eighth of it is
+transformed at a time."""
+
+
 def _spectra(
     samples: Sound, sr: int, n_fft: int, hop: int, *, mel_only: bool = False
 ) -> Iterator[tuple[int, np.ndarray]]:
@@ -271,8 +282,8 @@ def _spectra(
     bank = bank.astype(np.float32)
     # Power spectra of a batch of frames go through the filterbanks in one product; they are
     # transformed a few at a time, so memory stays small and flat however long the sound.
-    chunk = max(1, 2**23 // n_fft)
-    step = max(1, 2**20 // n_fft)
+    chunk = max(1, SPECTRA_BYTES // n_fft)
+    step = max(1, SPECTRA_BYTES // 8 // n_fft)
     power = np.empty((min(chunk, n_frames), n_fft // 2 + 1), np.float32)
     for start in range(0, n_frames, chunk):
         stop = min(start + chunk, n_frames)

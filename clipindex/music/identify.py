@@ -65,6 +65,8 @@ JUMP_WINDOW_S = 1.5
 JUMP_STEP_S = 4.0
 JUMP_EDGE_S = 8.0
 """Windows on which the offset is checked for jumps inside a song (:func:`split_at_jumps`)."""
+SIMILARITY_ROWS = 512
+"""Soundtrack frames whose chroma correlations with a recording are made at a time."""
 _CLEAR_PEAK = 10.0
 """How far a cross-correlation peak must stand above the median to be trusted."""
 _GAIN_FFT = 1024
@@ -375,7 +377,7 @@ def _window_rows(
     size = width + 1
     ring = np.zeros((size, len(reference) + 1), np.float32)
     window, row = 0, 0
-    for start, stop in row_chunks(len(soundtrack), 512):
+    for start, stop in row_chunks(len(soundtrack), SIMILARITY_ROWS):
         for correlations in soundtrack[start:stop] @ reference.T:
             while window < len(starts) and starts[window] + width == row:
                 yield window, ring

@@ -600,7 +600,10 @@ def _pairwise_sum(values: Callable[[int, int], np.ndarray], first: int, stop: in
 
 
 _SUM_SPAN = 1 << 20
-"""Most values :func:`_pairwise_sum` has made at once (8 MB of float64)."""
+"""Most values :func:`_pairwise_sum` has made at once (8 MB of float64), and most distances
+:func:`_median_distance` holds all of."""
+_PAIR_ROWS = 256
+"""Points whose distances to all others :func:`_median_distance` measures at a time."""
 
 
 def _median_gamma(points: np.ndarray) -> float:
@@ -623,7 +626,7 @@ def _median_distance(points: np.ndarray) -> float:
 
     def pairs() -> Iterator[np.ndarray]:
         """Each pair's distance once, row after row, a few rows at a time."""
-        for start, stop in row_chunks(n, 256):
+        for start, stop in row_chunks(n, _PAIR_ROWS):
             d2 = _squared_distances(points[start:stop], points, lengths=lengths)
             yield np.concatenate([d2[row - start, row + 1 :] for row in range(start, stop)])
 
