@@ -5,6 +5,7 @@ clips; the clips it makes are kept in the work folder and reused)::
 
     python benchmarks/speed.py                 # writes benchmarks/SPEED.md
     python benchmarks/speed.py --quick -o -    # a tiny clip, one round, to standard output
+    python benchmarks/speed.py --memory        # peak memory against the video's length
 
 The floor is ``ffmpeg -i FILE -f null -`` (video and sound decoded, nothing else): no indexer can
 read a file faster. Each round runs the three commands on the same file in a rotating order, and
@@ -20,6 +21,14 @@ with ``PYTHONDONTWRITEBYTECODE`` set and a checkout's source).
 Short clips vary more from round to round (a busy tenth of a second is 2% of a one-minute run),
 and cost little, so they get more rounds: ``--rounds`` is for the longest clip, and a clip k
 times shorter gets √k times as many, up to three times as many.
+
+``--memory`` times nothing: it indexes 1080p films of 15, 30, 60 and 120 minutes once each (about
+half an hour on 2 cores) and writes the peak memory of each run into its own section of SPEED.md,
+leaving the timed table as it is. The films repeat one minute of montage, with a stretch of silence
+in it, at a low bit rate (the decoder's memory depends on the picture's size, not its bit rate), so
+two hours take a few hundred MB of disk. The peak is the largest total resident memory of the whole
+process tree, sampled every 50 ms as above, and clipindex's own process's exact peak (its maximum
+resident set, from the kernel when it exits), which no sampling can miss.
 """
 
 from __future__ import annotations
@@ -64,11 +73,14 @@ class Run:
     peak_mb: float
 
 
-def make_minute(folder: Path, height: int, seconds: float) -> Path:
+def make_minute(folder: Path, height: int, seconds: float, *, low_rate: bool = False) -> Path:
     """One stretch of montage: shots of 0.5-4 s from varied sources with grain, and two chords
-    alternating every 15 s over a beat, encoded once."""
+    alternating every 15 s over a beat, encoded once.
+
+    ``low_rate``: at a tenth of the bit rate, with 3 s of silence near the end of each minute.
+    """
     width = height * 16 // 9
-    path = folder / f"base-{height}p-{seconds:g}s.mp4"
+    path = folder / f"base-{height}p-{seconds:g}s{'-low' if low_rate else ''}.mp4"
     if path.exists():
         return path
     lengths = [0.5, 2.0, 1.0, 4.0, 0.25, 3.0, 1.5, 0.75, 2.5, 1.25]
@@ -91,27 +103,35 @@ def make_minute(folder: Path, height: int, seconds: float) -> Path:
     other = "0.3*sin(2*PI*196*t)+0.2*sin(2*PI*247*t)+0.2*sin(2*PI*294*t)"
     beat = "0.4*sin(2*PI*60*t)*exp(-20*mod(t,0.5))"
     music = f"if(lt(mod(t,30),15),{chords},{other})+{beat}"
+    if low_rate:
+        music = f"if(between(mod(t,60),50,53),0,{music})"
+    rates = [f"{height // 180}M", f"{height // 135}M", f"{height // 67}M"]
+    if low_rate:
+        rates = [f"{height * 5 // 9}k", f"{height * 5 // 6}k", f"{height * 5 // 3}k"]
     args = [
         ffmpeg.executable(), "-hide_banner", "-loglevel", "error", "-y", *inputs,
         "-f", "lavfi", "-i", f"aevalsrc='{music}':s=44100:d={seconds}",
         "-filter_complex", ";".join(chains) + f";{joined}concat=n={number}:v=1:a=0[v]",
         "-map", "[v]", "-map", f"{number}:a",
-        "-c:v", "libx264", "-preset", "veryfast", "-b:v", f"{height // 180}M",
-        "-maxrate", f"{height // 135}M", "-bufsize", f"{height // 67}M", "-pix_fmt", "yuv420p",
+        "-c:v", "libx264", "-preset", "veryfast", "-b:v", rates[0],
+        "-maxrate", rates[1], "-bufsize", rates[2], "-pix_fmt", "yuv420p",
         "-c:a", "aac", "-b:a", "128k", "-movflags", "+faststart", str(path),
     ]  # fmt: skip
     ffmpeg.run(args, what=f"making {path.name}")
     return path
 
 
-def make_clip(folder: Path, height: int, minutes: float, base_s: float = 60.0) -> Clip:
-    """A clip of ``minutes`` made by repeating one base stretch without re-encoding."""
-    path = folder / f"montage-{height}p-{minutes:g}min.mp4"
+def make_clip(
+    folder: Path, height: int, minutes: float, base_s: float = 60.0, *, low_rate: bool = False
+) -> Clip:
+    """A clip of ``minutes`` made by repeating one base stretch without re-encoding (see
+    :func:`make_minute` for ``low_rate``)."""
+    path = folder / f"montage-{height}p-{minutes:g}min{'-low' if low_rate else ''}.mp4"
     if not path.exists():
         print(f"benchmark: making {path.name}", file=sys.stderr)
-        base = make_minute(folder, height, min(base_s, minutes * 60))
+        base = make_minute(folder, height, min(base_s, minutes * 60), low_rate=low_rate)
         repeats = max(1, round(minutes * 60 / min(base_s, minutes * 60)))
-        listing = folder / f"list-{height}-{minutes:g}.txt"
+        listing = folder / f"list-{path.stem}.txt"
         listing.write_text("".join(f"file '{base.name}'\n" for _ in range(repeats)))
         args = [
             ffmpeg.executable(), "-hide_banner", "-loglevel", "error", "-y",
@@ -173,6 +193,41 @@ def timed(command: list[str]) -> Run:
             f"benchmark: {command[0]} failed: {stderr.decode(errors='replace')[-500:]}"
         )
     return Run(seconds, peak)
+
+
+@dataclass
+class Footprint:
+    """Peak memory of one run: the whole process tree's (sampled) and the process's own (exact)."""
+
+    tree_mb: float
+    own_mb: float
+
+
+def footprint(command: list[str]) -> Footprint:
+    """Run a command to completion; the peak memory of its process tree, sampled every 50 ms, and
+    its own process's maximum resident set, as the kernel counted it."""
+    peak = 0.0
+    with tempfile.TemporaryFile() as complaints:
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=complaints)
+        done = threading.Event()
+
+        def sample() -> None:
+            nonlocal peak
+            while not done.is_set():
+                peak = max(peak, _tree_rss_mb(process.pid))
+                done.wait(_SAMPLE_S)
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
+        done.set()
+        sampler.join()
+        if process.returncode != 0:
+            complaints.seek(0)
+            said = complaints.read().decode(errors="replace")[-500:]
+            raise SystemExit(f"benchmark: {command[0]} failed: {said}")
+    return Footprint(peak, usage.ru_maxrss / 1e3)  # ru_maxrss is in KiB on Linux
 
 
 def commands(clip: Clip, out_dir: Path) -> dict[str, list[str]]:
@@ -340,6 +395,78 @@ def report(results: list[tuple[Clip, dict[str, list[Run]]]]) -> str:
     return "\n".join(lines) + "\n"
 
 
+MEMORY_HEADING = "## Memory against length"
+
+
+def memory_report(results: list[tuple[Clip, Footprint]]) -> str:
+    """The Markdown section on peak memory: one row per clip, and the growth over the lengths."""
+    shortest_tree = results[0][1].tree_mb
+    shortest_own = results[0][1].own_mb
+    lines = [
+        MEMORY_HEADING,
+        "",
+        "Generated by `python benchmarks/speed.py --memory`; do not edit by hand.",
+        "",
+        f"- Machine: {_machine()}",
+        f"- clipindex {__version__}, Python {platform.python_version()}",
+        "- Each film repeats one minute of montage (H.264 at a tenth of the timed clips' bit"
+        " rate, 24 frames a second; AAC sound, two chords over a beat, 3 s of silence a minute),"
+        " indexed once without credits (`clipindex index FILM -o index.json`). The whole tree's"
+        " peak is sampled every 50 ms; clipindex's own is its process's maximum resident set.",
+        "",
+        "| film | peak MB, whole process tree | against the shortest | clipindex's own peak MB "
+        "| against the shortest |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for clip, found in results:
+        lines.append(
+            f"| {clip.height}p, {clip.minutes:g} min | {found.tree_mb:.0f} "
+            f"| {found.tree_mb / shortest_tree - 1:+.0%} | {found.own_mb:.0f} "
+            f"| {found.own_mb / shortest_own - 1:+.0%} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _span(lines: list[str], heading: str) -> tuple[int, int] | None:
+    """The lines of the ``## `` section under ``heading``, from its heading to the next one."""
+    start = next((i for i, line in enumerate(lines) if line.rstrip() == heading), None)
+    if start is None:
+        return None
+    after = (i for i in range(start + 1, len(lines)) if lines[i].startswith("## "))
+    return start, next(after, len(lines))
+
+
+def with_section(page: str, section: str) -> str:
+    """``page`` with its ``## `` section of the same heading as ``section`` replaced by it (added
+    at the end if it has none)."""
+    lines = page.splitlines(keepends=True)
+    span = _span(lines, section.split("\n", 1)[0])
+    if span is None:
+        return page.rstrip("\n") + "\n\n" + section if page.strip() else section
+    after = "".join(lines[span[1] :])
+    return "".join(lines[: span[0]]) + section + ("\n" + after if after else "")
+
+
+def section_of(page: str, heading: str) -> str | None:
+    """The ``## `` section of ``page`` under ``heading``, if it has one."""
+    lines = page.splitlines(keepends=True)
+    span = _span(lines, heading)
+    return "".join(lines[span[0] : span[1]]).rstrip("\n") + "\n" if span else None
+
+
+def measure_memory(heights: list[int], minutes: list[float], work: Path) -> str:
+    """Index each film once and return the Markdown section on its peak memory."""
+    results = []
+    for height in heights:
+        for length in minutes:
+            clip = make_clip(work, height, length, low_rate=True)
+            print(f"benchmark: indexing {clip.path.name}", file=sys.stderr)
+            command = [sys.executable, "-m", "clipindex", "index", str(clip.path),
+                       "--no-progress", "-o", str(work / "index.json")]  # fmt: skip
+            results.append((clip, footprint(command)))
+    return memory_report(results)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -366,9 +493,28 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="a 6 s clip at 180p, one round: checks the benchmark itself runs",
     )
+    parser.add_argument(
+        "--memory",
+        action="store_true",
+        help="time nothing: write the peak memory against the video's length into its section",
+    )
+    parser.add_argument(
+        "--memory-minutes",
+        default="15,30,60,120",
+        help="film lengths for --memory (default 15,30,60,120)",
+    )
+    parser.add_argument(
+        "--memory-height", type=int, default=1080, help="picture height for --memory (default 1080)"
+    )
     args = parser.parse_args(argv)  # fmt: skip
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
+    old = Path(args.output).read_text() if args.output != "-" and Path(args.output).exists() else ""
+    compileall.compile_dir(ROOT / "clipindex", quiet=1)
+    if args.memory:
+        minutes = [float(m) for m in args.memory_minutes.split(",")]
+        section = measure_memory([args.memory_height], minutes, work)
+        return _write(args.output, with_section(old, section) if old else section)
     if args.quick:
         plan = [(180, 0.1, 1)]
     else:
@@ -376,15 +522,19 @@ def main(argv: list[str] | None = None) -> int:
         minutes = [float(m) for m in args.minutes.split(",")]
         longest = max(minutes)
         plan = [(h, m, rounds_for(m, longest, args.rounds)) for h in heights for m in minutes]
-    compileall.compile_dir(ROOT / "clipindex", quiet=1)
     clips = [(make_clip(work, height, minutes), rounds) for height, minutes, rounds in plan]
     runs = measure(clips, work)
     page = report([(clip, clip_runs) for (clip, _), clip_runs in zip(clips, runs, strict=True)])
-    if args.output == "-":
+    kept = section_of(old, MEMORY_HEADING)
+    return _write(args.output, with_section(page, kept) if kept else page)
+
+
+def _write(output: str, page: str) -> int:
+    if output == "-":
         sys.stdout.write(page)
     else:
-        Path(args.output).write_text(page)
-        print(f"benchmark: wrote {args.output}", file=sys.stderr)
+        Path(output).write_text(page)
+        print(f"benchmark: wrote {output}", file=sys.stderr)
     return 0
 
 

@@ -15,7 +15,7 @@ import threading
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 import ffmpeg as ffmpeg_python
 
@@ -100,9 +100,14 @@ def explain(stderr: str | bytes) -> str:
     return f"ffmpeg: {line}"
 
 
-def run(args: Sequence[str], *, what: str) -> subprocess.CompletedProcess[bytes]:
-    """Run ffmpeg to completion; raise :class:`MediaError` saying ``what`` failed if it does."""
-    process = start(args)
+def run(
+    args: Sequence[str], *, what: str, into: BinaryIO | None = None
+) -> subprocess.CompletedProcess[bytes]:
+    """Run ffmpeg to completion; raise :class:`MediaError` saying ``what`` failed if it does.
+
+    ``into``: an open file ffmpeg writes its standard output to, rather than a pipe.
+    """
+    process = start(args, into=into)
     try:
         stdout, stderr = process.communicate()
     except BaseException:  # interrupted while waiting: ffmpeg must not outlive the wait
@@ -163,11 +168,15 @@ def read_array(
     return values[:items] if items > 0.9 * len(values) else values[:items].copy()
 
 
-def start(args: Sequence[str]) -> subprocess.Popen[bytes]:
-    """Start ffmpeg with its output on pipes, for streaming reads; :func:`stop_all` can end it."""
+def start(args: Sequence[str], *, into: BinaryIO | None = None) -> subprocess.Popen[bytes]:
+    """Start ffmpeg with its output on pipes, for streaming reads (or its standard output into the
+    open file ``into``); :func:`stop_all` can end it."""
     try:
         process = subprocess.Popen(
-            list(args), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+            list(args),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE if into is None else into,
+            stderr=subprocess.PIPE,
         )
     except OSError as exc:  # the binary itself cannot start
         raise MediaError(f"cannot start ffmpeg ({exc.strerror})") from exc

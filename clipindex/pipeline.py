@@ -3,22 +3,25 @@
 Video frames and sound are decoded at the same time (the sound in a second ffmpeg process on a
 worker thread, as is the file's checksum), and the music is analysed as soon as the sound is
 decoded, while the video still decodes: only moving hand-overs onto cuts waits for the cuts. So
-indexing costs little more than decoding the video.
+indexing costs little more than decoding the video. The sound waits on disk, not in memory, and
+each frame leaves a few numbers, so memory hardly grows with the video's length.
 """
 
 from __future__ import annotations
 
+import ctypes
 import dataclasses
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from clipindex import __version__, ffmpeg
-from clipindex.audio import DEFAULT_SAMPLE_RATE, decode_audio, decode_recordings
+from clipindex.audio import DEFAULT_SAMPLE_RATE, spool_audio, spool_recordings
 from clipindex.cuts import CutParameters, SceneDetector, make_detector, shots_from_cuts
 from clipindex.errors import CreditsError, MediaError
 from clipindex.files import sha256_of
@@ -37,6 +40,7 @@ from clipindex.index import (
     TrackCredit,
 )
 from clipindex.probe import MediaInfo
+from clipindex.spool import Spool
 
 if TYPE_CHECKING:
     from clipindex.credits import Credits  # loaded by whoever reads a credits file
@@ -128,11 +132,7 @@ def _index(
         heard: Future[_Heard] | None = None
         if audio_stream is not None:
             sound = workers.submit(
-                decode_audio,
-                path,
-                audio_stream=audio_stream,
-                sr=settings.sample_rate,
-                expected_s=info.duration_s,
+                spool_audio, path, audio_stream=audio_stream, sr=settings.sample_rate
             )
             channels = info.audio[audio_stream].channels
             heard = workers.submit(
@@ -241,10 +241,15 @@ class _CutTimes(Sequence[float]):
         self._found = found
 
     def __len__(self) -> int:
-        return len(self._found.result())
+        return len(self._times())
 
     def __getitem__(self, index):  # type: ignore[override]
-        return self._found.result()[index]
+        return self._times()[index]
+
+    def _times(self) -> list[float]:
+        if not self._found.done():  # the wait may be long: not with the analysis's peak held
+            _give_back_memory()
+        return self._found.result()
 
 
 @dataclass
@@ -258,7 +263,7 @@ class _Heard:
 
 def _listen(
     path: str,
-    sound: Future[np.ndarray],
+    sound: Future[Spool],
     settings: IndexSettings,
     credits: Credits | None,
     channels: str,
@@ -277,27 +282,54 @@ def _listen(
         if credits is not None:
             raise
         return _Heard(warnings=[f"the sound could not be decoded, so no musical segments: {error}"])
-    sound_end_s = len(samples) / settings.sample_rate
-    if credits is not None:
-        _check_room_for_tracks(path, sound_end_s, credits, settings.min_segment_s)
-    if not np.any(samples):
-        return _Heard(warnings=["the sound is silent: musical segments were not looked for"])
-    tracks = credits.tracks if credits is not None else []
-    recordings = decode_recordings([track.audio for track in tracks], sr=settings.sample_rate)
-    analysis = analyse_music(
-        samples,
-        settings.sample_rate,
-        n_tracks=len(tracks) if credits is not None else None,
-        references=recordings,
-        cut_times_s=cut_times_s,
-        min_segment_s=settings.min_segment_s,
-        snap_window_s=settings.snap_window_s,
-        channels=1 if channels == "mono" else 2,
+    with ExitStack() as done:  # the spooled sounds are deleted once analysed
+        done.callback(_give_back_memory)
+        done.enter_context(samples)
+        sound_end_s = len(samples) / settings.sample_rate
+        if credits is not None:
+            _check_room_for_tracks(path, sound_end_s, credits, settings.min_segment_s)
+        if _silent(samples):
+            return _Heard(warnings=["the sound is silent: musical segments were not looked for"])
+        tracks = credits.tracks if credits is not None else []
+        recordings = spool_recordings([track.audio for track in tracks], sr=settings.sample_rate)
+        for recording in dict.fromkeys(r for r in recordings if r is not None):
+            done.enter_context(recording)
+        analysis = analyse_music(
+            samples,
+            settings.sample_rate,
+            n_tracks=len(tracks) if credits is not None else None,
+            references=recordings,
+            cut_times_s=cut_times_s,
+            min_segment_s=settings.min_segment_s,
+            snap_window_s=settings.snap_window_s,
+            channels=1 if channels == "mono" else 2,
+        )
+        return _Heard(analysis, sound_end_s)
+
+
+def _give_back_memory() -> None:
+    """Return to the system what the music analysis freed: glibc keeps what a thread frees in
+    that thread's own arena, which the work on the video, on the main thread, never reuses, so
+    the analysis's passing peak would otherwise stay for the rest of the run."""
+    try:
+        trim = ctypes.CDLL(None).malloc_trim
+    except (AttributeError, OSError, TypeError):  # not glibc
+        return
+    trim(0)
+
+
+_SILENCE_CHUNK = 1 << 20
+"""Samples read at a time to tell whether the sound is all zeros."""
+
+
+def _silent(samples: Spool) -> bool:
+    """Whether every sample is zero."""
+    return not any(
+        np.any(samples[i : i + _SILENCE_CHUNK]) for i in range(0, len(samples), _SILENCE_CHUNK)
     )
-    return _Heard(analysis, sound_end_s)
 
 
-def _indexed_duration(info: MediaInfo, times_s: list[float], warnings: list[str]) -> float:
+def _indexed_duration(info: MediaInfo, times_s: Sequence[float], warnings: list[str]) -> float:
     """The container's duration, or where decoding stopped if that is clearly earlier."""
     step = float(np.median(np.diff(times_s))) if len(times_s) > 1 else 0.0
     decoded_end_s = times_s[-1] + (step or 1.0 / (info.video.nominal_fps or 25.0))
@@ -312,7 +344,7 @@ def _indexed_duration(info: MediaInfo, times_s: list[float], warnings: list[str]
     return info.duration_s
 
 
-def _cut_entry(cut, times_s: list[float]) -> Cut:
+def _cut_entry(cut, times_s: Sequence[float]) -> Cut:
     return Cut(
         time_s=round(float(cut.time_s), 6),
         frame=int(cut.frame),
@@ -400,7 +432,11 @@ def _music_entries(
 
 
 def _source(
-    info: MediaInfo, sha256: str, times_s: list[float], duration_s: float, audio_stream: int | None
+    info: MediaInfo,
+    sha256: str,
+    times_s: Sequence[float],
+    duration_s: float,
+    audio_stream: int | None,
 ) -> Source:
     steps = np.diff(times_s) if len(times_s) > 1 else np.array([])
     median_step = float(np.median(steps)) if steps.size else 0.0

@@ -16,11 +16,14 @@ from clipindex.audio import decode_audio
 from clipindex.music import (
     analyse_music,
     analysis,
+    features,
     frame_features,
+    identify,
     match_references,
     prepare_reference,
 )
 from clipindex.music.identify import fit_edges, refine_lag, split_at_jumps
+from clipindex.spool import Spool
 from conftest import WatchedCuts, log_calls, shared
 
 SR = 22050
@@ -180,3 +183,66 @@ def test_with_recordings_only_snapping_waits_for_the_cuts(monkeypatch):
     assert found.segments[1].snapped_to_cut and found.segments[1].start_s == 20.0
     assert set(log[: log.index("cuts read")]) == set(steps)
     assert log[-1] == "cuts read"
+
+
+# ---------------------------------------------------------------------------------------------
+# A long soundtrack: matched window by window, read from disk, with the same results.
+# ---------------------------------------------------------------------------------------------
+
+
+def _whole_table_scores(chroma: np.ndarray, ref: np.ndarray, starts, width, lag) -> np.ndarray:
+    """Each window's mean correlation at offset ``lag`` from the whole table of diagonal sums,
+    as matching computed it when it held the table (-inf where a window is not half inside)."""
+    similarity = chroma @ ref.T
+    n, m = similarity.shape
+    sums = np.zeros((n + 1, m + 1), np.float32)
+    for i in range(n):
+        sums[i + 1, 1:] = sums[i, :-1] + similarity[i]
+    first = np.clip(starts + lag, 0, m)
+    last = np.clip(starts + width + lag, 0, m)
+    inside = last - first
+    total = sums[first - lag + inside, last] - sums[first - lag, first]
+    return np.where(inside * 2 >= width, total / np.maximum(inside, 1), -np.inf)
+
+
+def _spooled(samples: np.ndarray, path) -> Spool:
+    path.write_bytes(np.asarray(samples, "<f4").tobytes())
+    return Spool(1, path.open("rb"))
+
+
+def test_matching_window_by_window_from_disk_gives_what_the_whole_table_gives(
+    monkeypatch, tmp_path
+):
+    sound = soundtrack(("vibe", 5.0, 20.0), ("sugar_plum", 30.0, 20.0), ("vibe", 40.0, 12.0))
+    recordings = [recording("vibe"), recording("sugar_plum")]
+    refs = [prepare_reference(r, SR) for r in recordings]
+    frames = frame_features(sound, SR)
+    chroma, hop = identify.matching_chroma(frames)
+    width, step = round(identify.WINDOW_S / hop), round(identify.STEP_S / hop)
+    starts = np.append(np.arange(0, len(chroma) - width + 1, step), len(chroma) - width)
+    states, _ = identify._candidates(chroma, refs, starts, width)
+    emissions = identify._Emissions(chroma, refs, states, starts, width)
+    assert len(states) > 10
+    for c, (r, lag) in enumerate(states):
+        whole = _whole_table_scores(chroma, refs[r].chroma, starts, width, lag)
+        kept = np.array([emissions.column(w)[c] for w in range(len(starts))])
+        assert np.array_equal(kept, whole), (r, lag)
+
+    expected = (
+        match_references(frames, refs),
+        analyse_music(sound, SR, n_tracks=2, references=recordings, cut_times_s=[20.0, 40.0]),
+    )
+    assert [(m.reference, round(m.lag_s)) for m in expected[0]] == [(0, 5), (1, 10), (0, 0)]
+    monkeypatch.setattr(identify, "SIMILARITY_ROWS", 3)  # correlations a few frames at a time
+    monkeypatch.setattr(features, "CHUNK_ROWS", 7)
+    spools = [_spooled(x, tmp_path / f"{n}.f32") for n, x in enumerate([sound, *recordings])]
+    with spools[0], spools[1], spools[2]:
+        found = (
+            match_references(frames, refs),
+            analyse_music(
+                spools[0], SR, n_tracks=2, references=spools[1:], cut_times_s=[20.0, 40.0]
+            ),
+        )
+    assert found[0] == expected[0]
+    assert found[1].segments == expected[1].segments
+    assert found[1].gaps == expected[1].gaps and found[1].unheard == expected[1].unheard

@@ -8,6 +8,7 @@ joined without a cross-fade), so every boundary's true time is known exactly.
 from __future__ import annotations
 
 import json
+import tracemalloc
 from functools import cache
 from pathlib import Path
 
@@ -21,17 +22,20 @@ from clipindex.music import (
     analyse_music,
     analysis,
     block_features,
+    features,
     find_gaps,
     find_music_segments,
     frame_features,
     novelty_curve,
     segmentation,
     snap_to_cut,
+    tempo,
 )
 from clipindex.music.features import frame_matrix
 from clipindex.music.loudness import block_energies, integrated_lufs, k_weighting
 from clipindex.music.segmentation import repetition_ratio
 from clipindex.music.tempo import onset_strength, segment_tempo, tempo_bpm
+from clipindex.spool import Spool
 from conftest import WatchedCuts, log_calls
 
 SR = 22050
@@ -325,3 +329,100 @@ def test_only_snapping_waits_for_the_cuts(monkeypatch):
     assert [s.snapped_to_cut for s in found.segments] == [False, True, True]
     assert set(log[: log.index("cuts read")]) == {*steps, "_refine", "_boundary_confidence"}
     assert log[-1] == "cuts read"  # nothing but snapping and per-segment sums after it
+
+
+# ---------------------------------------------------------------------------------------------
+# A long soundtrack: read from disk a slice at a time, with the same results as in memory.
+# ---------------------------------------------------------------------------------------------
+
+
+def _in_small_pieces(monkeypatch) -> None:
+    """Make every chunked step of the analysis work in pieces of a few rows, odd-sized, so a
+    short sound goes through it as a long one would (in one piece, it is the whole array)."""
+    monkeypatch.setattr(features, "CHUNK_ROWS", 7)
+    monkeypatch.setattr(tempo, "_ONSET_ROWS", 333)
+    monkeypatch.setattr(segmentation, "_SUM_SPAN", 500)
+    monkeypatch.setattr(segmentation, "_PAIR_ROWS", 5)
+
+
+def _spooled(samples: np.ndarray, folder: Path) -> Spool:
+    path = folder / "sound.f32"
+    path.write_bytes(samples.astype("<f4").tobytes())
+    return Spool(1, path.open("rb"))
+
+
+def test_a_spooled_sound_analysed_in_small_pieces_gives_what_the_whole_array_gives(
+    monkeypatch, tmp_path
+):
+    whole = decode_audio(SAMPLES / "training-montage.mp4", sr=SR)
+    # 3 s of silence twice, off the 1 s blocks: three stretches of music for two credited tracks
+    silence = np.zeros(3 * SR, np.float32)
+    a, b = round(20.5 * SR), round(50.3 * SR)
+    sound = np.concatenate([whole[:a], silence, whole[a:b], silence, whole[b:]])
+    cuts = [21.0, 44.75, 60.0]
+    expected = [
+        frame_features(sound, SR),
+        onset_strength(sound, SR),
+        analyse_music(sound, SR, cut_times_s=cuts),
+        analyse_music(sound, SR, n_tracks=2, cut_times_s=cuts),
+    ]
+    assert len(expected[0].timbre) < features.CHUNK_ROWS, "in one piece: the whole array"
+    assert expected[2].gaps == [(20.5, 23.497), (53.301, 56.299)], "each silence is a gap"
+    assert expected[3].gaps == [(53.301, 56.299)], "with two tracks, one is a pause in a song"
+    assert [s.track for s in expected[3].segments] == [0, 1]
+
+    _in_small_pieces(monkeypatch)
+    with _spooled(sound, tmp_path) as spooled:
+        found = [
+            frame_features(spooled, SR),
+            onset_strength(spooled, SR),
+            analyse_music(spooled, SR, cut_times_s=cuts),
+            analyse_music(spooled, SR, n_tracks=2, cut_times_s=cuts),
+        ]
+    for name in ("timbre", "chroma", "power"):
+        assert np.array_equal(getattr(found[0], name), getattr(expected[0], name)), name
+    assert np.array_equal(found[1][0], expected[1][0]), "onset strength"
+    for got, wanted in zip(found[2:], expected[2:], strict=True):
+        assert got.segments == wanted.segments
+        assert got.gaps == wanted.gaps
+        assert got.n_segments_confidence == wanted.n_segments_confidence
+        assert np.array_equal(got.curve, wanted.curve)
+
+
+def _traced_peak(run) -> int:
+    """The most memory NumPy and Python held at once while ``run()`` ran, in bytes."""
+    tracemalloc.start()
+    try:
+        run()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_analysing_a_spooled_soundtrack_holds_its_features_not_its_samples(monkeypatch, tmp_path):
+    def generated(minutes: int) -> Spool:
+        """Minutes of two chords alternating every 20 s over a beat, with a pause each minute,
+        written to disk a minute at a time."""
+        path = tmp_path / f"{minutes}.f32"
+        with path.open("wb") as file:
+            for minute in range(minutes):
+                t = minute * 60 + np.arange(60 * SR) / SR
+                low = (t % 40) < 20
+                chord = np.where(low, np.sin(2 * np.pi * 220 * t), np.sin(2 * np.pi * 196 * t))
+                beat = np.sin(2 * np.pi * 60 * t) * np.exp(-20 * (t % 0.5))
+                music = np.where((t % 60 >= 50) & (t % 60 < 53), 0.0, 0.2 * chord + 0.3 * beat)
+                file.write(music.astype("<f4").tobytes())
+        return Spool(1, path.open("rb"))
+
+    # Some steps hold a few MB whatever the length (a million distances at most for the median,
+    # say): they are made to work in pieces here, so that only what grows with the length shows.
+    monkeypatch.setattr(segmentation, "_SUM_SPAN", 5000)
+    peaks = {}
+    for minutes in (6, 14):  # from 6 minutes on, the buffers of the transforms are full size
+        with generated(minutes) as sound:
+            peaks[minutes] = _traced_peak(lambda sound=sound: analyse_music(sound, SR))
+    samples_per_minute = 60 * SR * 4
+    growth_per_minute = (peaks[14] - peaks[6]) / 8
+    # The features of a minute take 175 kB (timbre, chroma and power every 46 ms, the onset
+    # strength every 12 ms); a minute of samples, 5.3 MB.
+    assert growth_per_minute < 0.05 * samples_per_minute, (peaks, growth_per_minute)

@@ -96,3 +96,46 @@ def test_peak_memory_counts_the_whole_process_tree():
     finally:
         os.killpg(parent.pid, signal.SIGKILL)
         parent.wait()
+
+
+def test_memory_mode_writes_each_lengths_peak_into_its_own_section(tmp_path):
+    out = tmp_path / "SPEED.md"
+    timed = "# Speed\n\n| clip | rounds |\n| --- | --- |\n| 720p, 1 min | 9 |\n"
+    out.write_text(timed)
+
+    def memory(minutes: str) -> str:
+        done = subprocess.run(
+            [sys.executable, str(ROOT / "benchmarks" / "speed.py"), "--memory",
+             "--memory-minutes", minutes, "--memory-height", "180", "-o", str(out),
+             "--work", str(tmp_path / "work")],
+            capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        return out.read_text()
+
+    page = memory("0.1,0.2")
+    assert page.startswith(timed), "the timed table is left as it was"
+    section = speed.section_of(page, speed.MEMORY_HEADING)
+    rows = [line for line in section.splitlines() if line.startswith("| 180p")]
+    assert [row.split("|")[1].strip() for row in rows] == ["180p, 0.1 min", "180p, 0.2 min"]
+    for row in rows:
+        tree_mb, _, own_mb, _ = (float(cell.strip(" +%")) for cell in row.split("|")[2:6])
+        # Python with NumPy and OpenCV loaded, and ffmpeg beside it: more than 60 MB in all,
+        # far less than 2 GB; the process itself is part of the tree.
+        assert 60 < tree_mb < 2000 and 30 < own_mb < tree_mb + 50, row
+    assert rows[0].endswith("| +0% |"), "the shortest is the baseline"
+
+    page = memory("0.1")
+    assert page.startswith(timed) and page.count(speed.MEMORY_HEADING) == 1, "replaced, not added"
+    assert "0.2 min" not in page
+
+
+def test_a_section_is_replaced_in_place_or_added_at_the_end():
+    page = "# Speed\n\nintro\n\n## Memory against length\n\nold\n\n## Later\n\nkept\n"
+    new = "## Memory against length\n\nnew\n"
+    assert speed.with_section(page, new) == (
+        "# Speed\n\nintro\n\n## Memory against length\n\nnew\n\n## Later\n\nkept\n"
+    )
+    assert speed.section_of(page, "## Later") == "## Later\n\nkept\n"
+    assert speed.with_section("# Speed\n\nintro\n", new) == "# Speed\n\nintro\n\n" + new
+    assert speed.section_of("# Speed\n", "## Memory against length") is None

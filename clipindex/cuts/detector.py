@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from array import array
+from collections.abc import Sequence
 
 import cv2
 import numpy as np
@@ -49,7 +50,8 @@ class CutDetector:
             p.motion_search_px, p.black_level, p.flat_block_std, p.contrast_floor, 2 * window + 2
         )
         self._plain = array("d")
-        self.times_s: list[float] = []
+        self.times_s = array("d")
+        """Presentation time of each frame."""
         self.scores = array("d")
         """ContentDetector's score of each frame against the one before."""
         self.histogram_changes = array("d")
@@ -183,7 +185,7 @@ def _overlaps(transition: gradual.Transition, spans: list[tuple[int, int]]) -> b
 
 
 def shots_from_cuts(
-    cuts: list[Cut], times_s: list[float], end_s: float
+    cuts: list[Cut], times_s: Sequence[float], end_s: float
 ) -> list[tuple[int, int, float, float]]:
     """Shots as (start_frame, end_frame, start_s, end_s), end exclusive, covering all frames."""
     starts = [0] + [cut.frame for cut in cuts if cut.frame > 0]

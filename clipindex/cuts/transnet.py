@@ -77,7 +77,8 @@ class TransNetV2Detector:
         self.parameters = parameters or CutParameters()
         self.threshold = threshold
         self._model, self._torch = _model()
-        self.times_s: list[float] = []
+        self.times_s = array("d")
+        """Presentation time of each frame."""
         self.brightness = array("d")
         """Mean grey of each frame (0-255)."""
         self.predictions = array("d")

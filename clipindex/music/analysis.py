@@ -10,12 +10,12 @@ in order. Either way each segment then gets its tempo (:mod:`clipindex.music.tem
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from clipindex.music.features import FrameFeatures, frame_features
+from clipindex.music.features import FrameFeatures, Sound, frame_features
 from clipindex.music.gaps import MIN_GAP_S, find_gaps
 from clipindex.music.identify import (
     LAG_SPAN_S,
@@ -32,7 +32,7 @@ from clipindex.music.identify import (
     split_at_jumps,
 )
 from clipindex.music.loudness import block_energies, segment_lufs
-from clipindex.music.segmentation import change_curve, find_music_segments
+from clipindex.music.segmentation import change_curve, segment_before_cuts
 from clipindex.music.tempo import onset_strength, segment_tempo
 
 REFERENCE_SNAP_S = 0.1
@@ -86,11 +86,11 @@ class MusicAnalysis:
 
 
 def analyse_music(
-    samples: np.ndarray,
+    samples: Sound,
     sr: int,
     *,
     n_tracks: int | None = None,
-    references: Sequence[np.ndarray | None] = (),
+    references: Sequence[Sound | None] = (),
     cut_times_s: Sequence[float] = (),
     min_segment_s: float = 8.0,
     snap_window_s: float = 1.0,
@@ -101,12 +101,15 @@ def analyse_music(
     Parameters
     ----------
     samples, sr
-        Mono samples (sample ``i`` plays at ``i / sr`` s) and their rate in Hz.
+        Mono samples (sample ``i`` plays at ``i / sr`` s) and their rate in Hz: an array, or a
+        :class:`~clipindex.spool.Spool` of a soundtrack too long to hold in memory, which is
+        read a slice at a time.
     n_tracks
         How many tracks the credits list (None: no credits).
     references
         For each credited track, its recording decoded like ``samples`` (same rate, mono), or
-        None. The same array given for two tracks counts as one recording (the first track).
+        None. The same array (or spool) given for two tracks counts as one recording (the first
+        track).
     cut_times_s
         Picture cuts, in seconds, that hand-overs may move onto when the sound agrees.
     min_segment_s, snap_window_s
@@ -128,15 +131,14 @@ def analyse_music(
     recordings, owners = _distinct(references)
     if recordings:
         prepared = [prepare_reference(r, sr) for r in recordings]
-        analysis = _from_references(
-            samples, sr, frames, prepared, owners, n_tracks, cut_times_s, min_segment_s,
-            snap_window_s,
-        )  # fmt: skip
-    else:
-        analysis = _from_sound(
-            samples, sr, frames, n_tracks, cut_times_s, min_segment_s, snap_window_s
+        snap = _from_references(
+            samples, sr, frames, prepared, owners, n_tracks, min_segment_s, snap_window_s
         )
-    return _describe(analysis, energies, onsets, onset_hop_s, channels)
+        del prepared
+    else:
+        snap = _from_sound(samples, sr, frames, n_tracks, min_segment_s, snap_window_s)
+    del frames  # not needed to snap onto the cuts, which may be long in coming
+    return _describe(snap(cut_times_s), energies, onsets, onset_hop_s, channels)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -144,39 +146,46 @@ def analyse_music(
 # ---------------------------------------------------------------------------------------------
 
 
+_Snap = Callable[[Sequence[float]], MusicAnalysis]
+"""The analysis's last step, given the picture cuts; it holds none of the sound's features."""
+
+
 def _from_sound(
-    samples: np.ndarray,
+    samples: Sound,
     sr: int,
     frames: FrameFeatures,
     n_tracks: int | None,
-    cut_times_s: Sequence[float],
     min_segment_s: float,
     snap_window_s: float,
-) -> MusicAnalysis:
-    found = find_music_segments(
+) -> _Snap:
+    unsnapped = segment_before_cuts(
         samples,
         sr,
         n_segments=n_tracks,
-        cut_times_s=cut_times_s,
         min_segment_s=min_segment_s,
         snap_window_s=snap_window_s,
         frames=frames,
     )
-    segments = [
-        AnalysedSegment(
-            start_s=span.start_s,
-            end_s=span.end_s,
-            confidence=span.confidence,
-            track=number if n_tracks is not None else None,
-            identified_by="credits_order" if n_tracks is not None else None,
-            snapped_to_cut=span.snapped_to_cut,
-            audio_start_s=span.audio_start_s,
+
+    def snap(cut_times_s: Sequence[float]) -> MusicAnalysis:
+        found = unsnapped.snapped(cut_times_s)
+        segments = [
+            AnalysedSegment(
+                start_s=span.start_s,
+                end_s=span.end_s,
+                confidence=span.confidence,
+                track=number if n_tracks is not None else None,
+                identified_by="credits_order" if n_tracks is not None else None,
+                snapped_to_cut=span.snapped_to_cut,
+                audio_start_s=span.audio_start_s,
+            )
+            for number, span in enumerate(found.segments)
+        ]
+        return MusicAnalysis(
+            segments, found.gaps, found.n_segments_confidence, found.curve_times_s, found.curve
         )
-        for number, span in enumerate(found.segments)
-    ]
-    return MusicAnalysis(
-        segments, found.gaps, found.n_segments_confidence, found.curve_times_s, found.curve
-    )
+
+    return snap
 
 
 # ---------------------------------------------------------------------------------------------
@@ -184,9 +193,9 @@ def _from_sound(
 # ---------------------------------------------------------------------------------------------
 
 
-def _distinct(references: Sequence[np.ndarray | None]) -> tuple[list[np.ndarray], list[int]]:
+def _distinct(references: Sequence[Sound | None]) -> tuple[list[Sound], list[int]]:
     """The distinct recordings given, and for each the first credited track it belongs to."""
-    recordings: list[np.ndarray] = []
+    recordings: list[Sound] = []
     owners: list[int] = []
     for number, recording in enumerate(references):
         if recording is not None and not any(recording is seen for seen in recordings):
@@ -196,16 +205,15 @@ def _distinct(references: Sequence[np.ndarray | None]) -> tuple[list[np.ndarray]
 
 
 def _from_references(
-    samples: np.ndarray,
+    samples: Sound,
     sr: int,
     frames: FrameFeatures,
     references: list[Reference],
     owners: list[int],
     n_tracks: int | None,
-    cut_times_s: Sequence[float],
     min_segment_s: float,
     snap_window_s: float,
-) -> MusicAnalysis:
+) -> _Snap:
     """Segments where each recording is heard; what no recording covers is a gap, or music of
     a credited track without a recording (in credits order, confidence 0.5). When no recording
     is heard at all, the segments come from the sound alone."""
@@ -217,10 +225,8 @@ def _from_references(
         owner for r, owner in enumerate(owners) if not any(m.reference == r for m in matches)
     ]
     if not matches:
-        fallback = _from_sound(
-            samples, sr, frames, n_tracks, cut_times_s, min_segment_s, snap_window_s
-        )
-        return replace(fallback, unheard=unheard)
+        fallback = _from_sound(samples, sr, frames, n_tracks, min_segment_s, snap_window_s)
+        return lambda cut_times_s: replace(fallback(cut_times_s), unheard=unheard)
     parts = [
         replace(match, start_s=a, end_s=b, lag_s=lag)
         for match in matches
@@ -237,69 +243,75 @@ def _from_references(
     quiet = find_gaps(samples, sr, frames=frames)
     times, curve = change_curve(frames, min_segment_s)
 
-    # Only what follows waits for the picture cuts, which may still be being found.
-    n = len(parts)
-    starts, ends = [0.0] * n, [duration_s] * n
-    overlaps, snapped = [0.0] * n, [False] * n
-    audio_starts: list[float | None] = [None] * n
-    uncovered: list[tuple[float, float]] = []
-    if fade_in[0].start_s >= MIN_GAP_S:
-        starts[0] = fade_in[0].start_s
-        uncovered.append((0.0, starts[0]))
-    for i in range(n - 1):
-        out_end, in_start = fade_out[i].end_s, fade_in[i + 1].start_s
-        if out_end - in_start >= SWITCH_MAX_S:  # a cross-fade: the hand-over is its middle
-            ends[i] = starts[i + 1] = (out_end + in_start) / 2
-            overlaps[i + 1] = out_end - in_start
-        elif in_start - out_end >= MIN_GAP_S:
-            ends[i], starts[i + 1] = out_end, in_start
-            uncovered.append((out_end, in_start))
-        else:  # a switch
-            audio_starts[i + 1] = (out_end + in_start) / 2
-            cut = _nearest_cut(cut_times_s, audio_starts[i + 1], REFERENCE_SNAP_S)
-            snapped[i + 1] = cut is not None
-            ends[i] = starts[i + 1] = cut if cut is not None else audio_starts[i + 1]
-    if duration_s - fade_out[-1].end_s >= MIN_GAP_S:
-        ends[-1] = fade_out[-1].end_s
-        uncovered.append((ends[-1], duration_s))
+    def snap(cut_times_s: Sequence[float]) -> MusicAnalysis:  # waits for the picture cuts
+        n = len(parts)
+        starts, ends = [0.0] * n, [duration_s] * n
+        overlaps, snapped = [0.0] * n, [False] * n
+        audio_starts: list[float | None] = [None] * n
+        uncovered: list[tuple[float, float]] = []
+        if fade_in[0].start_s >= MIN_GAP_S:
+            starts[0] = fade_in[0].start_s
+            uncovered.append((0.0, starts[0]))
+        for i in range(n - 1):
+            out_end, in_start = fade_out[i].end_s, fade_in[i + 1].start_s
+            if out_end - in_start >= SWITCH_MAX_S:  # a cross-fade: the hand-over is its middle
+                ends[i] = starts[i + 1] = (out_end + in_start) / 2
+                overlaps[i + 1] = out_end - in_start
+            elif in_start - out_end >= MIN_GAP_S:
+                ends[i], starts[i + 1] = out_end, in_start
+                uncovered.append((out_end, in_start))
+            else:  # a switch
+                audio_starts[i + 1] = (out_end + in_start) / 2
+                cut = _nearest_cut(cut_times_s, audio_starts[i + 1], REFERENCE_SNAP_S)
+                snapped[i + 1] = cut is not None
+                ends[i] = starts[i + 1] = cut if cut is not None else audio_starts[i + 1]
+        if duration_s - fade_out[-1].end_s >= MIN_GAP_S:
+            ends[-1] = fade_out[-1].end_s
+            uncovered.append((ends[-1], duration_s))
 
-    segments: list[AnalysedSegment] = []
-    for i, part in enumerate(parts):
-        sure = float(np.clip((part.score - part.runner_up) / _MARGIN_SCALE, 0.0, 1.0))
-        previous = segments[-1] if segments else None
-        if previous and parts[i - 1].reference == part.reference and previous.end_s == starts[i]:
-            # The same recording on both sides of a switch: an edit inside the song.
-            segments[-1] = replace(
-                previous, end_s=ends[i], confidence=min(previous.confidence, sure)
+        segments: list[AnalysedSegment] = []
+        for i, part in enumerate(parts):
+            sure = float(np.clip((part.score - part.runner_up) / _MARGIN_SCALE, 0.0, 1.0))
+            previous = segments[-1] if segments else None
+            if (
+                previous
+                and parts[i - 1].reference == part.reference
+                and previous.end_s == starts[i]
+            ):
+                # The same recording on both sides of a switch: an edit inside the song.
+                segments[-1] = replace(
+                    previous, end_s=ends[i], confidence=min(previous.confidence, sure)
+                )
+                continue
+            segments.append(
+                AnalysedSegment(
+                    start_s=starts[i],
+                    end_s=ends[i],
+                    confidence=sure,
+                    track=owners[part.reference],
+                    identified_by="reference_audio",
+                    track_offset_s=starts[i] + part.lag_s,
+                    overlap_s=overlaps[i],
+                    snapped_to_cut=snapped[i],
+                    audio_start_s=audio_starts[i],
+                )
             )
-            continue
-        segments.append(
-            AnalysedSegment(
-                start_s=starts[i],
-                end_s=ends[i],
-                confidence=sure,
-                track=owners[part.reference],
-                identified_by="reference_audio",
-                track_offset_s=starts[i] + part.lag_s,
-                overlap_s=overlaps[i],
-                snapped_to_cut=snapped[i],
-                audio_start_s=audio_starts[i],
-            )
-        )
-    sure = max(0.5, min(s.confidence for s in segments))
-    unreferenced = [t for t in range(n_tracks or 0) if t not in owners]
-    gaps: list[tuple[float, float]] = []
-    for a, b in uncovered:
-        if unreferenced and b - a >= MIN_MATCH_S and _quiet_share(a, b, quiet) < 0.5:
-            track = unreferenced.pop(0)
-            segments.append(AnalysedSegment(a, b, 0.5, track, "credits_order"))
-        else:
-            gaps.append((round(a, 3), round(b, 3)))
-    segments.sort(key=lambda s: s.start_s)
-    return MusicAnalysis(segments, gaps, sure, times, curve, unheard)
+        sure = max(0.5, min(s.confidence for s in segments))
+        unreferenced = [t for t in range(n_tracks or 0) if t not in owners]
+        gaps: list[tuple[float, float]] = []
+        for a, b in uncovered:
+            if unreferenced and b - a >= MIN_MATCH_S and _quiet_share(a, b, quiet) < 0.5:
+                track = unreferenced.pop(0)
+                segments.append(AnalysedSegment(a, b, 0.5, track, "credits_order"))
+            else:
+                gaps.append((round(a, 3), round(b, 3)))
+        segments.sort(key=lambda s: s.start_s)
+        return MusicAnalysis(segments, gaps, sure, times, curve, unheard)
+
+    return snap
 
 
-def _whole_lag(samples: np.ndarray, reference: Reference, match: Match) -> float:
+def _whole_lag(samples: Sound, reference: Reference, match: Match) -> float:
     """The match's offset to the sample, over the match without its uncertain ends."""
     start, end = match.start_s + WINDOW_S / 2, match.end_s - WINDOW_S / 2
     if end - start < 1.0:
@@ -310,7 +322,7 @@ def _whole_lag(samples: np.ndarray, reference: Reference, match: Match) -> float
 
 
 def _fades(
-    samples: np.ndarray, sr: int, parts: list[Match], references: list[Reference]
+    samples: Sound, sr: int, parts: list[Match], references: list[Reference]
 ) -> tuple[list[Edge], list[Edge]]:
     """Each part's fade-in and fade-out; a change between two close parts is fitted with both
     recordings, so their levels share out the sound between them."""

@@ -8,11 +8,14 @@ under dialogue, and a duck is not a new song. All functions are pure: arrays in,
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
 from clipindex.music.loudness import frequency_response, k_weighting
+from clipindex.spool import Spool
 
 BLOCK_S = 1.0
 """Seconds per block of the global segmentation."""
@@ -32,6 +35,15 @@ _CHROMA_FMIN_HZ = 130.0
 _CHROMA_FMAX_HZ = 5000.0
 _FLOOR_DB = -80.0
 """Band energies are floored this far below the file's loudest band, so silence stays finite."""
+
+
+class Sound(Protocol):
+    """Mono samples read a slice at a time: a NumPy array, or a :class:`~clipindex.spool.Spool`
+    of a soundtrack too long to hold in memory. ``sound[a:b]`` gives a float32 array."""
+
+    def __len__(self) -> int: ...
+
+    def __getitem__(self, index: slice) -> np.ndarray: ...
 
 
 @dataclass(frozen=True)
@@ -59,7 +71,7 @@ class FrameFeatures:
         return len(self.timbre) * self.hop_s
 
 
-def frame_features(samples: np.ndarray, sr: int) -> FrameFeatures:
+def frame_features(samples: Sound, sr: int) -> FrameFeatures:
     """Timbre, chroma and loudness of every STFT frame of a mono signal.
 
     Frames are ``FRAME_S`` long (2048 samples at 22050 Hz) with a hop of half that, centred on
@@ -68,6 +80,10 @@ def frame_features(samples: np.ndarray, sr: int) -> FrameFeatures:
     does not count; chroma folds the bins between 130 Hz and 5 kHz onto 12 pitch classes. All
     come from one STFT, so the sound is transformed once for every use.
 
+    ``samples`` is read a slice at a time (an array, or a :class:`~clipindex.spool.Spool` of a
+    long soundtrack); the mel spectra wait on disk until the loudest band, which sets the floor
+    of the log, is known, so memory holds no more than the features themselves.
+
     >>> sr = 22050
     >>> tone = np.sin(2 * np.pi * 440.0 * np.arange(sr) / sr).astype(np.float32)
     >>> feats = frame_features(tone, sr)
@@ -75,25 +91,68 @@ def frame_features(samples: np.ndarray, sr: int) -> FrameFeatures:
     ((22, 13), 9)
     """
     n_fft = 2 ** round(math.log2(FRAME_S * sr))
-    mel, chroma, power, hop_s = _spectra(samples, sr, n_fft, n_fft // 2)
-    floor = max(float(mel.max(initial=0.0)), 1e-20) * 10 ** (_FLOOR_DB / 10)
-    log_mel = 10 * np.log10(np.maximum(mel, floor))
-    timbre = log_mel @ _dct_matrix(N_MELS)[:, 1 : N_TIMBRE + 1]
+    hop = n_fft // 2
+    n_frames = frame_count(len(samples), n_fft, hop)
+    chroma = np.empty((n_frames, 12), np.float32)
+    power = np.empty(n_frames, np.float32)
+    loudest = 0.0
+    with Spool(N_MELS, what="spectra") as mel:
+        for start, rows in _spectra(samples, sr, n_fft, hop):
+            loudest = max(loudest, float(rows[:, :N_MELS].max(initial=0.0)))
+            mel.append(rows[:, :N_MELS])
+            chroma[start : start + len(rows)] = rows[:, N_MELS : N_MELS + 12]
+            power[start : start + len(rows)] = rows[:, -1]
+        floor = max(loudest, 1e-20) * 10 ** (_FLOOR_DB / 10)
+        dct = _dct_matrix(N_MELS)[:, 1 : N_TIMBRE + 1]
+        timbre = np.empty((n_frames, N_TIMBRE), np.float32)
+        for start, stop in row_chunks(n_frames):
+            timbre[start:stop] = 10 * np.log10(np.maximum(mel.rows(start, stop), floor)) @ dct
     chroma_floor = max(float(chroma.max(initial=0.0)), 1e-20) * 1e-6
-    chroma = chroma / np.maximum(chroma.max(axis=1, keepdims=True), chroma_floor)
-    return FrameFeatures(timbre.astype(np.float32), chroma.astype(np.float32), hop_s, power)
+    for start, stop in row_chunks(n_frames):
+        part = chroma[start:stop]
+        part /= np.maximum(part.max(axis=1, keepdims=True), chroma_floor)
+    return FrameFeatures(timbre, chroma, hop / sr, power)
 
 
-def mel_power(samples: np.ndarray, sr: int, *, n_fft: int = 1024, hop: int = 256) -> np.ndarray:
-    """Mel-band power (n_frames, 40) of a mono signal, frame ``i`` centred on ``i * hop / sr`` s.
+def mel_power(
+    samples: Sound, sr: int, *, n_fft: int = 1024, hop: int = 256
+) -> Iterator[tuple[int, np.ndarray]]:
+    """Mel-band power (40 bands) of a mono signal, frame ``i`` centred on ``i * hop / sr`` s, a
+    few thousand frames at a time: ``(first frame, rows)``.
 
     Finer in time than :func:`frame_features` (11.6 ms hops at 22050 Hz by default), for onsets.
 
     >>> sr = 22050
-    >>> mel_power(np.ones(sr, np.float32), sr).shape
-    (87, 40)
+    >>> [(start, rows.shape) for start, rows in mel_power(np.ones(sr, np.float32), sr)]
+    [(0, (87, 40))]
     """
-    return _spectra(samples, sr, n_fft, hop, mel_only=True)[0]
+    return _spectra(samples, sr, n_fft, hop, mel_only=True)
+
+
+def frame_count(n_samples: int, n_fft: int, hop: int) -> int:
+    """How many frames of ``n_fft`` samples every ``hop``, centred on ``i * hop`` with the
+    signal zero-padded at both ends, a signal of ``n_samples`` has."""
+    return 1 + max(0, n_samples + 2 * (n_fft // 2) - n_fft) // hop
+
+
+CHUNK_ROWS = 4096
+"""Rows of per-frame work done at a time (:func:`row_chunks`), so memory stays flat."""
+
+
+def row_chunks(n_rows: int, size: int | None = None) -> list[tuple[int, int]]:
+    """``(start, stop)`` of chunks of ``size`` rows (``CHUNK_ROWS`` by default) covering
+    ``n_rows``, for work done a chunk at a time to keep memory flat. A last chunk of one row joins
+    the one before: BLAS multiplies a single row by another route, to other last bits, and a
+    chunked product must equal the whole to the bit.
+
+    >>> row_chunks(9, 4), row_chunks(10, 4)
+    ([(0, 4), (4, 9)], [(0, 4), (4, 8), (8, 10)])
+    """
+    size = size or CHUNK_ROWS
+    edges = list(range(0, n_rows, size)) + [n_rows]
+    if len(edges) > 2 and edges[-1] - edges[-2] == 1:
+        del edges[-2]
+    return list(zip(edges, edges[1:], strict=False))
 
 
 def block_features(frames: FrameFeatures, block_s: float = BLOCK_S) -> np.ndarray:
@@ -108,18 +167,22 @@ def block_features(frames: FrameFeatures, block_s: float = BLOCK_S) -> np.ndarra
     >>> block_features(frame_features(noise, sr)).shape
     (10, 50)
     """
-    feats = np.hstack([frames.timbre, frames.chroma]).astype(np.float64)
     n_blocks = int(np.floor(frames.duration_s / block_s + 0.5))
+    width = frames.timbre.shape[1] + frames.chroma.shape[1]
     if n_blocks == 0:
-        return np.zeros((0, 2 * feats.shape[1]))
-    block = np.floor(frames.times_s / block_s).astype(int)
-    keep = block < n_blocks
-    block, feats = block[keep], feats[keep]
-    counts = np.maximum(np.bincount(block, minlength=n_blocks), 1)[:, None]
-    sums = np.zeros((n_blocks, feats.shape[1]))
+        return np.zeros((0, 2 * width))
+    counts = np.zeros(n_blocks, np.int64)
+    sums = np.zeros((n_blocks, width))
     squares = np.zeros_like(sums)
-    np.add.at(sums, block, feats)
-    np.add.at(squares, block, feats**2)
+    for start, stop in row_chunks(len(frames.timbre)):  # frame after frame, a chunk at a time
+        feats = np.hstack([frames.timbre[start:stop], frames.chroma[start:stop]]).astype(np.float64)
+        block = np.floor(np.arange(start, stop) * frames.hop_s / block_s).astype(int)
+        keep = block < n_blocks
+        block, feats = block[keep], feats[keep]
+        counts += np.bincount(block, minlength=n_blocks)
+        np.add.at(sums, block, feats)
+        np.add.at(squares, block, feats**2)
+    counts = np.maximum(counts, 1)[:, None]
     mean = sums / counts
     std = np.sqrt(np.maximum(squares / counts - mean**2, 0.0))
     return standardise(np.hstack([mean, std]))
@@ -143,20 +206,69 @@ def frame_matrix(frames: FrameFeatures) -> np.ndarray:
     return standardise(np.hstack([frames.timbre, frames.chroma]))
 
 
+class StandardisedFrames:
+    """The rows of :func:`frame_matrix` made as they are asked for (``standardised[rows]``, by
+    mask, indexes or slice), to the bit, without holding all of them at once: in float64 they
+    would take twice the memory of the features themselves.
+
+    >>> frames = frame_features(np.random.default_rng(0).standard_normal(22050), 22050)
+    >>> bool(np.array_equal(StandardisedFrames(frames)[5:9], frame_matrix(frames)[5:9]))
+    True
+    """
+
+    def __init__(self, frames: FrameFeatures):
+        self._timbre, self._chroma = frames.timbre, frames.chroma
+        width = frames.timbre.shape[1] + frames.chroma.shape[1]
+        self._mean, self._scale = np.zeros(width), np.ones(width)
+        n = len(self)
+        if n:  # as ``standardise`` finds them: the mean, then the spread about it
+            chunks = row_chunks(n)
+            mean = _column_sums(self._plain(slice(a, b)) for a, b in chunks) / n
+            squares = _column_sums((self._plain(slice(a, b)) - mean) ** 2 for a, b in chunks)
+            spread = np.sqrt(squares / n)
+            self._mean, self._scale = mean, np.where(spread > 0, spread, 1.0)
+
+    def __len__(self) -> int:
+        return len(self._timbre)
+
+    def __getitem__(self, rows: slice | np.ndarray) -> np.ndarray:
+        return (self._plain(rows) - self._mean) / self._scale
+
+    def _plain(self, rows: slice | np.ndarray) -> np.ndarray:
+        return np.hstack([self._timbre[rows], self._chroma[rows]]).astype(np.float64)
+
+
+def _column_sums(parts: Iterator[np.ndarray]) -> np.ndarray:
+    """The column sums of the parts stacked, added row after row as NumPy sums a C-ordered
+    array's columns, so equal to the bit to the sums of the whole."""
+    total: np.ndarray | None = None
+    for part in parts:
+        total = part.sum(axis=0) if total is None else np.vstack([total, part]).sum(axis=0)
+    assert total is not None, "no rows to sum"
+    return total
+
+
 # ---------------------------------------------------------------------------------------------
 # Spectra and filterbanks.
 # ---------------------------------------------------------------------------------------------
 
 
+SPECTRA_BYTES = 2**23
+"""About how much of the power spectra is made at a time (a chunk of frames); an eighth of it is
+transformed at a time."""
+
+
 def _spectra(
-    samples: np.ndarray, sr: int, n_fft: int, hop: int, *, mel_only: bool = False
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
-    """Mel power, chroma energy and K-weighted mean square of frames centred on ``i * hop``
-    (only the mel power if ``mel_only``; the others are then empty)."""
-    samples = np.asarray(samples, dtype=np.float32)
-    if samples.ndim != 1:
-        raise ValueError(f"expected mono samples (one dimension), got shape {samples.shape}")
-    n_frames = 1 + max(0, len(samples) + 2 * (n_fft // 2) - n_fft) // hop
+    samples: Sound, sr: int, n_fft: int, hop: int, *, mel_only: bool = False
+) -> Iterator[tuple[int, np.ndarray]]:
+    """Mel power (40 columns), chroma energy (12) and K-weighted mean square (1) of frames
+    centred on ``i * hop`` (only the mel power if ``mel_only``), a chunk of frames at a time:
+    ``(first frame, rows)``."""
+    if isinstance(samples, np.ndarray):
+        samples = np.asarray(samples, dtype=np.float32)
+        if samples.ndim != 1:
+            raise ValueError(f"expected mono samples (one dimension), got shape {samples.shape}")
+    n_frames = frame_count(len(samples), n_fft, hop)
     window = np.hanning(n_fft + 1)[:-1].astype(np.float32)
     bank = _mel_filterbank(sr, n_fft)
     if not mel_only:
@@ -168,24 +280,20 @@ def _spectra(
         k_gain[-1] /= 2
         bank = np.hstack([bank, _chroma_filterbank(sr, n_fft), k_gain[:, None]])
     bank = bank.astype(np.float32)
-    out = np.empty((n_frames, bank.shape[1]), np.float32)
     # Power spectra of a batch of frames go through the filterbanks in one product; they are
     # transformed a few at a time, so memory stays small and flat however long the sound.
-    chunk = max(1, 2**23 // n_fft)
-    step = max(1, 2**20 // n_fft)
+    chunk = max(1, SPECTRA_BYTES // n_fft)
+    step = max(1, SPECTRA_BYTES // 8 // n_fft)
     power = np.empty((min(chunk, n_frames), n_fft // 2 + 1), np.float32)
     for start in range(0, n_frames, chunk):
         stop = min(start + chunk, n_frames)
         for first in range(start, stop, step):
             frames = _frames(samples, first, min(first + step, stop), n_fft, hop)
             power[first - start : first - start + len(frames)] = _power_spectra(frames * window)
-        out[start:stop] = power[: stop - start] @ bank
-    if mel_only:
-        return out, np.zeros((n_frames, 0), np.float32), np.zeros(0, np.float32), hop / sr
-    return out[:, :N_MELS], out[:, N_MELS : N_MELS + 12], out[:, -1], hop / sr
+        yield start, power[: stop - start] @ bank
 
 
-def _frames(samples: np.ndarray, start: int, stop: int, n_fft: int, hop: int) -> np.ndarray:
+def _frames(samples: Sound, start: int, stop: int, n_fft: int, hop: int) -> np.ndarray:
     """Frames ``start`` to ``stop`` (frame ``i`` centred on sample ``i * hop``), as rows.
 
     Past either end of the signal the frames hold zeros; only those few are copied, so a long

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from clipindex.music.features import FrameFeatures, frame_features
+from clipindex.music.features import FrameFeatures, Sound, frame_features
 
 MIN_GAP_S = 1.5
 """Shortest stretch reported as a gap; a rest inside a song is shorter."""
@@ -24,7 +24,7 @@ EDGE_SLICE_S = 0.005
 
 
 def find_gaps(
-    samples: np.ndarray,
+    samples: Sound,
     sr: int,
     *,
     frames: FrameFeatures | None = None,
@@ -93,7 +93,7 @@ def music_stretches(
 
 
 def _edge(
-    samples: np.ndarray, sr: int, near_s: float, within_s: float, threshold_db: float, rising: bool
+    samples: Sound, sr: int, near_s: float, within_s: float, threshold_db: float, rising: bool
 ) -> float:
     """Where, within ``within_s`` of ``near_s``, the sound falls below (or, ``rising``, rises
     above) the threshold for good: the gap's start (or end), to ``EDGE_SLICE_S``."""

@@ -28,12 +28,18 @@ whole stretch cannot jump.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from clipindex.music.features import FrameFeatures, fast_fft_length, frame_features
+from clipindex.music.features import (
+    FrameFeatures,
+    Sound,
+    fast_fft_length,
+    frame_features,
+    row_chunks,
+)
 
 MATCH_FRAMES = 4
 """Analysis frames (46 ms) averaged into one matching frame (0.19 s)."""
@@ -59,6 +65,8 @@ JUMP_WINDOW_S = 1.5
 JUMP_STEP_S = 4.0
 JUMP_EDGE_S = 8.0
 """Windows on which the offset is checked for jumps inside a song (:func:`split_at_jumps`)."""
+SIMILARITY_ROWS = 512
+"""Soundtrack frames whose chroma correlations with a recording are made at a time."""
 _CLEAR_PEAK = 10.0
 """How far a cross-correlation peak must stand above the median to be trusted."""
 _GAIN_FFT = 1024
@@ -72,7 +80,7 @@ _PLATEAU_S = 1.5
 class Reference:
     """A reference recording prepared for matching: its samples and its matching chroma."""
 
-    samples: np.ndarray
+    samples: Sound
     sr: int
     chroma: np.ndarray
     """(n, 12) centred, unit-length chroma every ``hop_s`` seconds."""
@@ -104,8 +112,9 @@ class Edge:
     end_s: float
 
 
-def prepare_reference(samples: np.ndarray, sr: int) -> Reference:
-    """Decoded mono samples of a recording, ready for :func:`match_references`.
+def prepare_reference(samples: Sound, sr: int) -> Reference:
+    """Decoded mono samples of a recording, ready for :func:`match_references` (an array, or a
+    :class:`~clipindex.spool.Spool`, kept as it is and read a slice at a time).
 
     >>> sr = 22050
     >>> ref = prepare_reference(np.zeros(10 * sr, np.float32), sr)
@@ -113,7 +122,9 @@ def prepare_reference(samples: np.ndarray, sr: int) -> Reference:
     (12, 0.186)
     """
     chroma, hop_s = matching_chroma(frame_features(samples, sr))
-    return Reference(np.asarray(samples, np.float32), sr, chroma, hop_s)
+    if isinstance(samples, np.ndarray):
+        samples = np.asarray(samples, np.float32)
+    return Reference(samples, sr, chroma, hop_s)
 
 
 def matching_chroma(frames: FrameFeatures) -> tuple[np.ndarray, float]:
@@ -156,12 +167,8 @@ def match_references(frames: FrameFeatures, references: Sequence[Reference]) -> 
     starts = np.arange(0, n - width + 1, step)
     if starts[-1] != n - width:
         starts = np.append(starts, n - width)
-    sums = [_diagonal_sums(soundtrack, ref.chroma) for ref in references]
-    states = _candidates(sums, starts, width)
-    emissions = np.full((len(states) + 1, len(starts)), NONE_SCORE)
-    for c, (r, lag) in enumerate(states):
-        emissions[c] = _window_scores(sums[r], starts, width, lag)
-    best_per_ref = np.array([_best_scores(s, starts, width) for s in sums])
+    states, best_per_ref = _candidates(soundtrack, references, starts, width)
+    emissions = _Emissions(soundtrack, references, states, starts, width)
     path = _viterbi(emissions, SWITCH_PENALTY)
 
     matches: list[Match] = []
@@ -171,7 +178,7 @@ def match_references(frames: FrameFeatures, references: Sequence[Reference]) -> 
             continue
         r, lag = states[state]
         centre = (starts[first : last + 1] + width / 2) * hop
-        score = float(emissions[state, first : last + 1].mean())
+        score = float(emissions.of(state, first, last + 1).mean())
         others = np.delete(best_per_ref[:, first : last + 1], r, axis=0)
         runner_up = float(others.max(axis=0).mean()) if len(others) else 0.0
         start_s = 0.0 if first == 0 else float(centre[0] - STEP_S / 2)
@@ -181,7 +188,7 @@ def match_references(frames: FrameFeatures, references: Sequence[Reference]) -> 
 
 
 def refine_lag(
-    samples: np.ndarray,
+    samples: Sound,
     reference: Reference,
     start_s: float,
     end_s: float,
@@ -210,7 +217,7 @@ def refine_lag(
 
 
 def split_at_jumps(
-    samples: np.ndarray,
+    samples: Sound,
     reference: Reference,
     start_s: float,
     end_s: float,
@@ -265,7 +272,7 @@ def split_at_jumps(
 
 
 def _phat_lag(
-    samples: np.ndarray,
+    samples: Sound,
     reference: Reference,
     start_s: float,
     end_s: float,
@@ -298,7 +305,7 @@ def _phat_lag(
 
 
 def fit_edges(
-    samples: np.ndarray,
+    samples: Sound,
     sr: int,
     zone_s: tuple[float, float],
     before: tuple[Reference, float] | None,
@@ -355,72 +362,137 @@ def fit_edges(
 # ---------------------------------------------------------------------------------------------
 
 
-def _diagonal_sums(soundtrack: np.ndarray, reference: np.ndarray) -> np.ndarray:
-    """``D[i, j]``: sum of correlations along the diagonal ending before (i, j)."""
-    similarity = soundtrack @ reference.T
-    n, m = similarity.shape
-    sums = np.zeros((n + 1, m + 1), np.float32)
-    for i in range(n):
-        sums[i + 1, 1:] = sums[i, :-1] + similarity[i]
-    return sums
+def _window_rows(
+    soundtrack: np.ndarray, reference: np.ndarray, starts: np.ndarray, width: int
+) -> Iterator[tuple[int, np.ndarray]]:
+    """For each window in turn (the windows' starts ascending), its number and a ring holding
+    rows ``starts[w]`` to ``starts[w] + width`` of ``D``, row ``i`` at ``i % (width + 1)``:
+    ``D[i, j]`` is the sum of the chroma correlations along the diagonal ending before
+    (soundtrack frame i, recording frame j).
 
-
-def _window_scores(sums: np.ndarray, starts: np.ndarray, width: int, lag: int) -> np.ndarray:
-    """Mean correlation of each window with the recording at offset ``lag`` (frames).
-
-    Windows that would reach outside the recording score over the part inside it if that is at
-    least half a window, else -inf.
+    Each row of ``D`` is made from the one before, in the ring, so the table is never whole,
+    however long the soundtrack. (The correlations of a few hundred frames are multiplied at a
+    time, never one alone: BLAS multiplies a single row to other last bits.)
     """
-    m = sums.shape[1] - 1
-    first = np.clip(starts + lag, 0, m)
-    last = np.clip(starts + width + lag, 0, m)
-    inside = last - first
-    total = sums[first - lag + (last - first), last] - sums[first - lag, first]
-    return np.where(inside * 2 >= width, total / np.maximum(inside, 1), -np.inf)
+    size = width + 1
+    ring = np.zeros((size, len(reference) + 1), np.float32)
+    window, row = 0, 0
+    for start, stop in row_chunks(len(soundtrack), SIMILARITY_ROWS):
+        for correlations in soundtrack[start:stop] @ reference.T:
+            while window < len(starts) and starts[window] + width == row:
+                yield window, ring
+                window += 1
+            np.add(ring[row % size, :-1], correlations, out=ring[(row + 1) % size, 1:])
+            row += 1
+    while window < len(starts) and starts[window] + width == row:
+        yield window, ring
+        window += 1
 
 
-def _best_scores(sums: np.ndarray, starts: np.ndarray, width: int) -> np.ndarray:
-    """Best mean correlation of each window with the recording, over every offset."""
-    m = sums.shape[1] - 1
-    if m < width:
-        return np.full(len(starts), -np.inf)
-    ends = starts + width
-    scores = (sums[ends][:, width:] - sums[starts][:, : m - width + 1]) / width
-    return scores.max(axis=1)
-
-
-def _candidates(sums: list[np.ndarray], starts: np.ndarray, width: int) -> list[tuple[int, int]]:
-    """(recording, offset) pairs worth a state: each window's best two offsets per recording."""
+def _candidates(
+    soundtrack: np.ndarray, references: Sequence[Reference], starts: np.ndarray, width: int
+) -> tuple[list[tuple[int, int]], np.ndarray]:
+    """(recording, offset) pairs worth a state, each window's best two offsets per recording;
+    and each window's best mean correlation with each recording, over every offset (float32,
+    or float64 when a recording is shorter than a window and has -inf for every window)."""
     found: set[tuple[int, int]] = set()
-    for r, table in enumerate(sums):
-        m = table.shape[1] - 1
+    best: list[np.ndarray] = []
+    for r, ref in enumerate(references):
+        m = len(ref.chroma)
         if m < width:
+            best.append(np.full(len(starts), -np.inf))
             continue
-        ends = starts + width
-        scores = (table[ends][:, width:] - table[starts][:, : m - width + 1]) / width
-        top = np.argsort(scores, axis=1)[:, -2:]
-        for w, row in enumerate(top):
-            for j in row:
-                if scores[w, j] > NONE_SCORE:
+        best.append(np.empty(len(starts), np.float32))
+        for w, ring in _window_rows(soundtrack, ref.chroma, starts, width):
+            first, last = ring[starts[w] % (width + 1)], ring[(starts[w] + width) % (width + 1)]
+            scores = (last[width:] - first[: m - width + 1]) / width
+            best[r][w] = scores.max()
+            for j in np.argsort(scores)[-2:]:
+                if scores[j] > NONE_SCORE:
                     found.add((r, int(j) - int(starts[w])))
-    return sorted(found)
+    return sorted(found), np.array(best)
 
 
-def _viterbi(emissions: np.ndarray, penalty: float) -> np.ndarray:
-    """The state sequence with the highest total emission minus ``penalty`` per change."""
-    n_states, n_steps = emissions.shape
-    score = emissions[:, 0].copy()
-    back = np.zeros((n_states, n_steps), np.int64)
+class _Emissions:
+    """Each state's mean correlation in each window, and ``NONE_SCORE`` for the last state
+    ("none"). A (recording, offset) state scores only in the windows that lie at least half inside
+    the recording (-inf elsewhere), so only those are kept: memory grows with the number of states
+    and the recordings' lengths, not with the soundtrack's.
+
+    A window reaching outside the recording scores over the part inside it.
+    """
+
+    def __init__(
+        self,
+        soundtrack: np.ndarray,
+        references: Sequence[Reference],
+        states: list[tuple[int, int]],
+        starts: np.ndarray,
+        width: int,
+    ):
+        self.n_states, self.n_steps = len(states) + 1, len(starts)
+        lags = np.array([lag for _, lag in states], dtype=np.int64)
+        owners = np.array([r for r, _ in states], dtype=np.int64)
+        self._first = np.zeros(len(states), np.int64)  # each state's first scoring window
+        self._count = np.zeros(len(states), np.int64)  # and how many it scores in
+        for c, (r, lag) in enumerate(states):
+            m = len(references[r].chroma)
+            inside = np.clip(starts + width + lag, 0, m) - np.clip(starts + lag, 0, m)
+            scoring = np.flatnonzero(inside * 2 >= width)
+            if len(scoring):
+                self._first[c], self._count[c] = scoring[0], len(scoring)
+        self._offset = np.concatenate([[0], np.cumsum(self._count)])
+        self._values = np.empty(self._offset[-1])
+        for r, ref in enumerate(references):
+            mine = np.flatnonzero(owners == r)
+            if not len(mine):
+                continue
+            m = len(ref.chroma)
+            for w, ring in _window_rows(soundtrack, ref.chroma, starts, width):
+                on = mine[(self._first[mine] <= w) & (w < self._first[mine] + self._count[mine])]
+                lag = lags[on]
+                first = np.minimum(np.maximum(starts[w] + lag, 0), m)
+                last = np.minimum(np.maximum(starts[w] + width + lag, 0), m)
+                inside = last - first
+                ends = ring[(first - lag + inside) % (width + 1), last]
+                total = ends - ring[(first - lag) % (width + 1), first]
+                self._values[self._offset[on] + w - self._first[on]] = total / np.maximum(inside, 1)
+
+    def of(self, state: int, start: int, stop: int) -> np.ndarray:
+        """The scores of ``state`` in windows ``start`` to ``stop``, all inside its span."""
+        first = self._offset[state] + start - self._first[state]
+        return self._values[first : first + stop - start]
+
+    def column(self, window: int) -> np.ndarray:
+        """Every state's score in one window."""
+        column = np.full(self.n_states, -np.inf)
+        column[-1] = NONE_SCORE
+        on = np.flatnonzero((self._first <= window) & (window < self._first + self._count))
+        column[on] = self._values[self._offset[on] + window - self._first[on]]
+        return column
+
+
+def _viterbi(emissions: _Emissions, penalty: float) -> np.ndarray:
+    """The state sequence with the highest total emission minus ``penalty`` per change.
+
+    Each step keeps which state led and, one bit a state, which stayed rather than switched to it.
+    """
+    n_states, n_steps = emissions.n_states, emissions.n_steps
+    score = emissions.column(0)
+    leaders = np.zeros(n_steps, np.int64)
+    stayed = np.zeros((n_steps, (n_states + 7) // 8), np.uint8)
     for t in range(1, n_steps):
         leader = int(np.argmax(score))
         switch = score[leader] - penalty
         stay = score >= switch
-        back[:, t] = np.where(stay, np.arange(n_states), leader)
-        score = np.where(stay, score, switch) + emissions[:, t]
+        leaders[t], stayed[t] = leader, np.packbits(stay)
+        score = np.where(stay, score, switch) + emissions.column(t)
     path = np.empty(n_steps, np.int64)
     path[-1] = int(np.argmax(score))
     for t in range(n_steps - 1, 0, -1):
-        path[t - 1] = back[path[t], t]
+        state = path[t]
+        kept = stayed[t, state // 8] >> (7 - state % 8) & 1
+        path[t - 1] = state if kept else leaders[t]
     return path
 
 
@@ -457,7 +529,7 @@ def _merge_same(matches: list[Match]) -> list[Match]:
 # ---------------------------------------------------------------------------------------------
 
 
-def _slice(samples: np.ndarray, start: int, length: int) -> np.ndarray:
+def _slice(samples: Sound, start: int, length: int) -> np.ndarray:
     """``samples[start : start + length]``, zero-padded where it runs outside the array."""
     out = np.zeros(length, np.float32)
     a, b = max(start, 0), min(start + length, len(samples))

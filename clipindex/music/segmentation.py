@@ -15,7 +15,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -24,9 +24,11 @@ from clipindex.music.features import (
     BLOCK_S,
     N_TIMBRE,
     FrameFeatures,
+    Sound,
+    StandardisedFrames,
     block_features,
     frame_features,
-    frame_matrix,
+    row_chunks,
     standardise,
 )
 from clipindex.music.gaps import find_gaps, music_stretches
@@ -144,15 +146,18 @@ def novelty_curve(
     padded = np.pad(blocks, ((width, width), (0, 0)), mode="reflect")
     windows = np.lib.stride_tricks.sliding_window_view(padded, 2 * width, axis=0)
     windows = np.moveaxis(windows, -1, 1)  # (n + 1, 2 * width, dims)
-    sq = np.einsum("wij,wij->wi", windows, windows)
-    dist = sq[:, :, None] + sq[:, None, :] - 2 * np.einsum("wid,wjd->wij", windows, windows)
-    kernel = np.exp(-gamma * np.maximum(dist, 0.0))
     left, right = slice(0, width), slice(width, 2 * width)
-    mmd = (
-        kernel[:, left, left].mean(axis=(1, 2))
-        + kernel[:, right, right].mean(axis=(1, 2))
-        - 2 * kernel[:, left, right].mean(axis=(1, 2))
-    )
+    mmd = np.empty(n + 1)
+    for start, stop in row_chunks(n + 1):  # a chunk of windows at a time: flat memory
+        part = windows[start:stop]
+        sq = np.einsum("wij,wij->wi", part, part)
+        dist = sq[:, :, None] + sq[:, None, :] - 2 * np.einsum("wid,wjd->wij", part, part)
+        kernel = np.exp(-gamma * np.maximum(dist, 0.0))
+        mmd[start:stop] = (
+            kernel[:, left, left].mean(axis=(1, 2))
+            + kernel[:, right, right].mean(axis=(1, 2))
+            - 2 * kernel[:, left, right].mean(axis=(1, 2))
+        )
     mmd = np.maximum(mmd, 0.0)
     top = mmd.max()
     return mmd / top if top > 0 else mmd
@@ -203,12 +208,12 @@ def refine_boundary(
     10.3
     """
     return _refine(
-        frame_matrix(frames), frames.hop_s, time_s, lo_s, hi_s, search_s, context_s, extend_s
+        StandardisedFrames(frames), frames.hop_s, time_s, lo_s, hi_s, search_s, context_s, extend_s
     )
 
 
 def _refine(
-    standardised: np.ndarray,
+    standardised: StandardisedFrames,
     hop: float,
     time_s: float,
     lo_s: float,
@@ -250,14 +255,15 @@ def _nearest(frames: np.ndarray, song: np.ndarray) -> np.ndarray:
     return np.partition(dist, k - 1, axis=1)[:, :k].mean(axis=1)
 
 
-def _squared_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def _squared_distances(a: np.ndarray, b: np.ndarray, *, lengths: float | None = None) -> np.ndarray:
     """Squared Euclidean distance from every row of ``a`` to every row of ``b`` (len(a), len(b)),
     as ``scipy.spatial.distance.cdist(a, b, "sqeuclidean")`` to 1e-9 relative.
 
     Expanded as |a|² + |b|² - 2 a·b, the products by ``einsum``: with ``@``, BLAS's threads spend
     more CPU time spinning than they save on products this small and many. Distances under 1e-4
-    of the largest squared length, which the expansion would round off, are summed directly
-    (equal rows: 0).
+    of the largest squared lengths (of ``a`` and of ``b``, added; or ``lengths``, for rows of
+    larger arrays measured a part at a time), which the expansion would round off, are summed
+    directly (equal rows: 0).
     """
     a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
     a_sq, b_sq = np.einsum("ij,ij->i", a, a), np.einsum("ij,ij->i", b, b)
@@ -265,7 +271,9 @@ def _squared_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     d2 *= -2.0
     d2 += a_sq[:, None]
     d2 += b_sq
-    i, j = np.nonzero(d2 < 1e-4 * (a_sq.max(initial=0.0) + b_sq.max(initial=0.0)))
+    if lengths is None:
+        lengths = a_sq.max(initial=0.0) + b_sq.max(initial=0.0)
+    i, j = np.nonzero(d2 < 1e-4 * lengths)
     d2[i, j] = np.sum((a[i] - b[j]) ** 2, axis=1)
     return d2
 
@@ -305,7 +313,7 @@ def snap_to_cut(
 
 
 def find_music_segments(
-    samples: np.ndarray,
+    samples: Sound,
     sr: int,
     *,
     n_segments: int | None = None,
@@ -365,6 +373,76 @@ def find_music_segments(
     >>> [round(b.time_s, 2) for b in found.boundaries]             # doctest: +SKIP
     [41.75]
     """
+    found = segment_before_cuts(
+        samples,
+        sr,
+        n_segments=n_segments,
+        min_segment_s=min_segment_s,
+        snap_window_s=snap_window_s,
+        gaps=gaps,
+        frames=frames,
+    )
+    return found.snapped(cut_times_s)
+
+
+@dataclass(frozen=True)
+class UnsnappedSegmentation:
+    """What :func:`find_music_segments` finds before it needs the cuts: the stretches of music,
+    and each boundary's change profile and confidence, ready to be snapped onto the cuts
+    (:meth:`snapped`). It holds none of the sound's features, which can then be let go while
+    the cuts, which may be long in coming, are waited for."""
+
+    stretches: list[tuple[float, float]]
+    refined: list[list[tuple[ChangeProfile, float]]]
+    """Per stretch, each boundary's change profile and confidence."""
+    gaps: list[tuple[float, float]]
+    k_confidence: float
+    curve_times_s: np.ndarray
+    curve: np.ndarray
+    decided: bool
+    """The number of segments was decided from the sound."""
+    snap_window_s: float
+
+    def snapped(self, cut_times_s: Sequence[float]) -> MusicSegmentation:
+        """The segmentation, each boundary moved onto a cut where the sound agrees."""
+        segments: list[MusicSpan] = []
+        boundaries: list[MusicBoundary] = []
+        for (start_s, end_s), profiles in zip(self.stretches, self.refined, strict=True):
+            edge_confidence = []
+            starts = [(start_s, start_s, False)]
+            for profile, confidence in profiles:
+                cut = snap_to_cut(profile, cut_times_s, window_s=self.snap_window_s)
+                time_s = profile.best_s if cut is None else cut
+                boundaries.append(
+                    MusicBoundary(time_s, profile.best_s, confidence, cut is not None)
+                )
+                starts.append((time_s, profile.best_s, cut is not None))
+                edge_confidence.append(confidence)
+            ends = [s for s, _, _ in starts[1:]] + [end_s]
+            sure = [1.0, *edge_confidence, 1.0] if edge_confidence else [self.k_confidence] * 2
+            for i, ((start, audio, snapped), end) in enumerate(zip(starts, ends, strict=True)):
+                segments.append(MusicSpan(start, end, min(sure[i], sure[i + 1]), snapped, audio))
+        k_confidence = self.k_confidence
+        if self.decided and boundaries:
+            # A hand-over no clearer than a change inside the songs around it makes the count
+            # itself doubtful, however much the chosen k leads.
+            k_confidence = min(k_confidence, *(b.confidence for b in boundaries))
+        return MusicSegmentation(
+            segments, self.gaps, k_confidence, self.curve_times_s, self.curve, boundaries
+        )
+
+
+def segment_before_cuts(
+    samples: Sound,
+    sr: int,
+    *,
+    n_segments: int | None = None,
+    min_segment_s: float = 8.0,
+    snap_window_s: float = 1.0,
+    gaps: Sequence[tuple[float, float]] | None = None,
+    frames: FrameFeatures | None = None,
+) -> UnsnappedSegmentation:
+    """All of :func:`find_music_segments` (same parameters) but the snapping onto the cuts."""
     if n_segments is not None and n_segments < 1:
         raise ValueError(f"n_segments must be at least 1, not {n_segments}")
     frames = frames if frames is not None else frame_features(samples, sr)
@@ -390,7 +468,7 @@ def find_music_segments(
     curve_times = np.arange(len(blocks) + 1) * BLOCK_S
     min_blocks = max(1, math.ceil(min_segment_s / BLOCK_S - 1e-9))
 
-    standardised = frame_matrix(frames)
+    standardised = StandardisedFrames(frames)
     if n_segments is not None:
         per_stretch, k_confidence = _given_k(blocks, spans, gamma, min_blocks, n_segments), 1.0
     else:
@@ -404,8 +482,6 @@ def find_music_segments(
             confidences.append(sure)
         k_confidence = min(confidences, default=1.0)
 
-    # Every boundary is refined before any is snapped: only snapping waits for the cuts, which
-    # may still be being found.
     refined: list[list[tuple[ChangeProfile, float]]] = []
     for (start_s, end_s), edges in zip(stretches, per_stretch, strict=True):
         refined.append([])
@@ -420,26 +496,10 @@ def find_music_segments(
             )  # fmt: skip
             refined[-1].append((profile, _boundary_confidence(contrast, edges, i, min_blocks)))
 
-    segments: list[MusicSpan] = []
-    boundaries: list[MusicBoundary] = []
-    for (start_s, end_s), profiles in zip(stretches, refined, strict=True):
-        edge_confidence = []
-        starts = [(start_s, start_s, False)]
-        for profile, confidence in profiles:
-            cut = snap_to_cut(profile, cut_times_s, window_s=snap_window_s)
-            time_s = profile.best_s if cut is None else cut
-            boundaries.append(MusicBoundary(time_s, profile.best_s, confidence, cut is not None))
-            starts.append((time_s, profile.best_s, cut is not None))
-            edge_confidence.append(confidence)
-        ends = [s for s, _, _ in starts[1:]] + [end_s]
-        sure = [1.0, *edge_confidence, 1.0] if edge_confidence else [k_confidence] * 2
-        for i, ((start, audio, snapped), end) in enumerate(zip(starts, ends, strict=True)):
-            segments.append(MusicSpan(start, end, min(sure[i], sure[i + 1]), snapped, audio))
-    if n_segments is None and boundaries:
-        # A hand-over no clearer than a change inside the songs around it makes the count
-        # itself doubtful, however much the chosen k leads.
-        k_confidence = min(k_confidence, *(b.confidence for b in boundaries))
-    return MusicSegmentation(segments, gaps, k_confidence, curve_times, curve, boundaries)
+    decided = n_segments is None
+    return UnsnappedSegmentation(
+        stretches, refined, gaps, k_confidence, curve_times, curve, decided, snap_window_s
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -509,18 +569,81 @@ def _cost(blocks: np.ndarray, gamma: float, edges: list[int]) -> float:
     total = 0.0
     for a, b in zip(edges, edges[1:], strict=False):
         part = blocks[a:b]
-        dist = _squared_distances(part, part)
-        total += len(part) - np.exp(-gamma * dist).sum() / len(part)
+        total += len(part) - _kernel_sum(part, gamma) / len(part)
     return total
+
+
+def _kernel_sum(points: np.ndarray, gamma: float) -> float:
+    """``np.exp(-gamma * _squared_distances(points, points)).sum()``, to the bit, with no more
+    than a few rows of the matrix made at a time."""
+    n = len(points)
+    lengths = 2 * np.einsum("ij,ij->i", points, points).max(initial=0.0)
+
+    def kernel(first: int, stop: int) -> np.ndarray:
+        rows = points[first // n : (stop - 1) // n + 1]
+        dist = _squared_distances(rows, points, lengths=lengths)
+        return np.exp(-gamma * dist).ravel()[first % n : first % n + stop - first]
+
+    return _pairwise_sum(kernel, 0, n * n)
+
+
+def _pairwise_sum(values: Callable[[int, int], np.ndarray], first: int, stop: int) -> float:
+    """``values(first, stop).sum()`` to the bit, for a long flat array made a span at a time by
+    ``values``: NumPy sums by halves (pairwise), so the spans are its halves, each summed alone,
+    and the largest made at once has ``_SUM_SPAN`` values."""
+    n = stop - first
+    if n <= _SUM_SPAN:
+        return float(values(first, stop).sum())
+    half = n // 2
+    half -= half % 8  # where NumPy's pairwise summation splits
+    return _pairwise_sum(values, first, first + half) + _pairwise_sum(values, first + half, stop)
+
+
+_SUM_SPAN = 1 << 20
+"""Most values :func:`_pairwise_sum` has made at once (8 MB of float64), and most distances
+:func:`_median_distance` holds all of."""
+_PAIR_ROWS = 256
+"""Points whose distances to all others :func:`_median_distance` measures at a time."""
 
 
 def _median_gamma(points: np.ndarray) -> float:
     """RBF ``gamma``: one over the median squared distance between points (at most 2000 used)."""
-    sample = points[:: max(1, math.ceil(len(points) / 2000))]
-    d2 = _squared_distances(sample, sample)
-    distances = d2[np.triu(np.ones_like(d2, dtype=bool), 1)]
-    median = float(np.median(distances)) if distances.size else 0.0
+    median = _median_distance(points[:: max(1, math.ceil(len(points) / 2000))])
     return 1.0 / median if median > 0 else 1.0
+
+
+def _median_distance(points: np.ndarray) -> float:
+    """``np.median`` of the squared distances between every two of ``points``, to the bit.
+
+    Past ``_SUM_SPAN`` pairs the distances are not all held at once: a sparse sample of them
+    brackets the middle ones, and only those inside the bracket are kept, on a second pass.
+    """
+    n = len(points)
+    count = n * (n - 1) // 2
+    if count == 0:
+        return 0.0
+    lengths = 2 * np.einsum("ij,ij->i", points, points).max(initial=0.0)
+
+    def pairs() -> Iterator[np.ndarray]:
+        """Each pair's distance once, row after row, a few rows at a time."""
+        for start, stop in row_chunks(n, _PAIR_ROWS):
+            d2 = _squared_distances(points[start:stop], points, lengths=lengths)
+            yield np.concatenate([d2[row - start, row + 1 :] for row in range(start, stop)])
+
+    if count <= _SUM_SPAN:
+        return float(np.median(np.concatenate(list(pairs())), overwrite_input=True))
+    middle = [count // 2 - 1, count // 2] if count % 2 == 0 else [count // 2]
+    sample = np.sort(np.concatenate([part[::16].copy() for part in pairs()]))
+    low = sample[int(0.45 * len(sample))]
+    high = sample[min(int(0.55 * len(sample)) + 1, len(sample) - 1)]
+    below, inside = 0, []
+    for part in pairs():
+        below += int(np.count_nonzero(part < low))
+        inside.append(part[(part >= low) & (part <= high)])
+    between = np.sort(np.concatenate(inside))
+    if not below <= middle[0] <= middle[-1] < below + len(between):  # the sample misled
+        return float(np.median(np.concatenate(list(pairs())), overwrite_input=True))
+    return float(np.mean(between[[k - below for k in middle]]))
 
 
 def _segment(blocks: np.ndarray, gamma: float, min_blocks: int, k_max: int) -> dict[int, list[int]]:
@@ -546,7 +669,7 @@ def _segment(blocks: np.ndarray, gamma: float, min_blocks: int, k_max: int) -> d
     self_sums = np.concatenate([[0.0], np.cumsum(np.full(n, diagonal))])  # over blocks 0..t-1
     pair_sums = np.zeros(n + 1)  # after step t, pair_sums[s]: kernel summed over (s..t-1)²
     least = np.zeros((n + 1, n_breaks + 1))  # least[t, k]: cost of blocks 0..t-1 in k + 1 parts
-    path = np.zeros((n + 1, n_breaks + 1), dtype=int)  # where the last part then starts
+    path = np.zeros((n + 1, n_breaks + 1), dtype=np.int32)  # where the last part then starts
     need = min_blocks * np.arange(1, n_breaks + 1)  # k breaks before s need s >= k * min_blocks
     for t in range(1, n + 1):
         d2 = _squared_distances(blocks[:t], blocks[t - 1 : t])[:, 0]
@@ -585,7 +708,11 @@ def _choose_k(contrast: _SegmentContrast, segmentations: dict[int, list[int]]) -
 
 
 def repetition_ratio(
-    standardised: np.ndarray, hop_s: float, start_s: float, middle_s: float, end_s: float
+    standardised: StandardisedFrames | np.ndarray,
+    hop_s: float,
+    start_s: float,
+    middle_s: float,
+    end_s: float,
 ) -> float:
     """How much less the two sides of a boundary repeat each other than themselves.
 
@@ -617,7 +744,7 @@ def repetition_ratio(
     return float(np.median(joined)) if len(joined) else math.inf
 
 
-def _without_repeats(standardised: np.ndarray, hop_s: float, edges: list[int]) -> list[int]:
+def _without_repeats(standardised: StandardisedFrames, hop_s: float, edges: list[int]) -> list[int]:
     """Block edges without the boundaries that have one song on both sides: while some
     boundary's :func:`repetition_ratio` is below ``_MIN_REPEAT_RATIO``, the lowest goes."""
     edges = list(edges)
@@ -647,19 +774,50 @@ class _SegmentContrast:
     """
 
     def __init__(self, frames: FrameFeatures) -> None:
-        zero = np.zeros((1, N_TIMBRE + 12))
-        feats = np.hstack([frames.timbre, frames.chroma]).astype(np.float64)
-        self._sums = np.vstack([zero, np.cumsum(feats, axis=0)])
-        self._squares = np.vstack([zero, np.cumsum(feats**2, axis=0)])
+        self._timbre, self._chroma = frames.timbre, frames.chroma
         self._per_block = BLOCK_S / frames.hop_s
-        self._n_frames = len(feats)
+        self._n_frames = n = len(frames.timbre)
+        # The prefix sums of the features and of their squares, added frame after frame as
+        # np.cumsum adds them, are kept only at the frames that start blocks (where nearly every
+        # range asked for starts and ends); any other is summed on from the block's start.
+        n_blocks = math.ceil(n / self._per_block) + 1
+        self._kept = np.unique(self._frame(np.arange(n_blocks + 1)))
+        self._sums = np.zeros((len(self._kept), N_TIMBRE + 12))
+        self._squares = np.zeros_like(self._sums)
+        sums, squares = self._sums[0], self._squares[0]
+        for start, stop in row_chunks(n):
+            feats = self._feats(start, stop)
+            running_sums = np.cumsum(np.vstack([sums, feats]), axis=0)
+            running_squares = np.cumsum(np.vstack([squares, feats**2]), axis=0)
+            here = self._kept[(self._kept > start) & (self._kept <= stop)]
+            self._sums[np.searchsorted(self._kept, here)] = running_sums[here - start]
+            self._squares[np.searchsorted(self._kept, here)] = running_squares[here - start]
+            sums, squares = running_sums[-1], running_squares[-1]
+
+    def _frame(self, blocks: np.ndarray) -> np.ndarray:
+        """The frame each block position (a block number, or a time over ``BLOCK_S``) starts at."""
+        return np.minimum(np.ceil(blocks * self._per_block).astype(int), self._n_frames)
+
+    def _feats(self, start: int, stop: int) -> np.ndarray:
+        return np.hstack([self._timbre[start:stop], self._chroma[start:stop]]).astype(np.float64)
+
+    def _prefix(self, frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The sums of the features and of their squares over the frames before each of
+        ``frames``."""
+        at = np.searchsorted(self._kept, frames, side="right") - 1
+        sums, squares = self._sums[at], self._squares[at]
+        for i in np.flatnonzero(self._kept[at] != frames):
+            feats = self._feats(self._kept[at[i]], frames[i])
+            sums[i] = np.cumsum(np.vstack([sums[i], feats]), axis=0)[-1]
+            squares[i] = np.cumsum(np.vstack([squares[i], feats**2]), axis=0)[-1]
+        return sums, squares
 
     def _stats(self, start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        a = np.minimum(np.ceil(start * self._per_block).astype(int), self._n_frames)
-        b = np.minimum(np.ceil(end * self._per_block).astype(int), self._n_frames)
+        a, b = self._frame(start), self._frame(end)
         n = np.maximum(b - a, 1)[:, None]
-        mean = (self._sums[b] - self._sums[a]) / n
-        var = np.maximum((self._squares[b] - self._squares[a]) / n - mean**2, 0.0)
+        (sums_a, squares_a), (sums_b, squares_b) = self._prefix(a), self._prefix(b)
+        mean = (sums_b - sums_a) / n
+        var = np.maximum((squares_b - squares_a) / n - mean**2, 0.0)
         return mean, var
 
     def _between(

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from clipindex.music.features import fast_fft_length, mel_power
+from clipindex.music.features import N_MELS, Sound, fast_fft_length, mel_power
+from clipindex.spool import Spool
 
 ONSET_HOP = 256
 """Samples between onset-strength frames (11.6 ms at 22050 Hz)."""
@@ -30,7 +31,7 @@ _ONSET_ROWS = 8192
 """Frames whose onset strength is worked out at a time."""
 
 
-def onset_strength(samples: np.ndarray, sr: int) -> tuple[np.ndarray, float]:
+def onset_strength(samples: Sound, sr: int) -> tuple[np.ndarray, float]:
     """Onset strength of a mono signal every ``ONSET_HOP`` samples, and that hop in seconds.
 
     The mean over 40 mel bands of the rise in level (dB, floored 80 dB below the loudest band)
@@ -44,13 +45,17 @@ def onset_strength(samples: np.ndarray, sr: int) -> tuple[np.ndarray, float]:
     >>> round(float(np.argmax(onsets) * hop_s), 2)
     1.0
     """
-    power = mel_power(samples, sr, n_fft=2 * ONSET_HOP, hop=ONSET_HOP)
-    floor = max(float(power.max(initial=0.0)), 1e-20) * 1e-8
-    rise = np.zeros(len(power))
-    for start in range(0, len(power), _ONSET_ROWS):  # a few rows at a time: flat memory
-        first, stop = max(start - 1, 0), min(start + _ONSET_ROWS, len(power))
-        log = 10 * np.log10(np.maximum(power[first:stop].astype(np.float64), floor))
-        rise[first + 1 : stop] = np.maximum(np.diff(log, axis=0), 0.0).mean(axis=1)
+    loudest = 0.0
+    with Spool(N_MELS, what="spectra") as power:  # on disk until the loudest band is known
+        for _, rows in mel_power(samples, sr, n_fft=2 * ONSET_HOP, hop=ONSET_HOP):
+            loudest = max(loudest, float(rows.max(initial=0.0)))
+            power.append(rows)
+        floor = max(loudest, 1e-20) * 1e-8
+        rise = np.zeros(len(power))
+        for start in range(0, len(power), _ONSET_ROWS):  # a few rows at a time: flat memory
+            first, stop = max(start - 1, 0), min(start + _ONSET_ROWS, len(power))
+            log = 10 * np.log10(np.maximum(power.rows(first, stop).astype(np.float64), floor))
+            rise[first + 1 : stop] = np.maximum(np.diff(log, axis=0), 0.0).mean(axis=1)
     return rise, ONSET_HOP / sr
 
 
