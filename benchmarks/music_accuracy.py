@@ -15,6 +15,14 @@ Prints a Markdown section::
     python benchmarks/music_accuracy.py --write benchmarks/ACCURACY.md
 
 Takes about three minutes (it builds the montages in a temporary folder first).
+
+With ``--real``, the evaluation that can fail instead: the montages of real recordings over real
+footage of ``benchmarks/real_montages.py`` (their recordings fetched first by
+``benchmarks/corpus/fetch_music.py``), each indexed in credits order, with reference recordings
+and from the sound alone, scored hand-over by hand-over (:func:`score_real`), with one verdict
+line per acceptance criterion and the calibration of confident hand-overs::
+
+    python benchmarks/music_accuracy.py --real --write benchmarks/ACCURACY.md
 """
 
 from __future__ import annotations
