@@ -104,6 +104,21 @@ def test_video_without_sound_indexes_cuts_with_a_warning(tmp_path):
     assert code == 2 and "cannot be placed" in err
 
 
+@pytest.mark.parametrize("n_frames", [1, 5])
+def test_a_video_with_under_half_a_second_of_sound_is_one_musical_segment(tmp_path, n_frames):
+    clip = tmp_path / f"{n_frames}-frames.mp4"
+    ffmpeg.run(
+        [ffmpeg.executable(), "-v", "error", "-f", "lavfi", "-i", f"testsrc2=s=320x180:r={FPS}",
+         "-f", "lavfi", "-i", "sine=frequency=440", "-frames:v", str(n_frames),
+         "-t", str(n_frames / FPS), "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac",
+         str(clip)],
+        what="making a clip of a few frames",
+    )  # fmt: skip
+    index = index_video(clip)
+    assert index.source.n_frames == n_frames
+    assert [(s.start_s, s.end_s) for s in index.segments] == [(0.0, index.source.duration_s)]
+
+
 def test_audio_only_file_is_a_clear_error():
     code, _, err = _run("index", shared("Kevin_MacLeod_-_Vibe_Ace.hq.ogg"))
     assert code == 2 and "no video stream" in err and err.count("\n") == 1
