@@ -21,13 +21,15 @@ def decode_audio(
     audio_stream: int = 0,
     sr: int = DEFAULT_SAMPLE_RATE,
     expected_s: float | None = None,
+    children: ffmpeg.Children | None = None,
 ) -> np.ndarray:
     """All of audio stream ``audio_stream`` (``0:a:N``) as mono float32 samples at ``sr`` Hz.
 
     Channels are mixed down and resampled inside ffmpeg, and gaps in the stream's timestamps are
     filled with silence, so sample ``i`` always plays at ``i / sr`` seconds from the file's start.
     ``expected_s`` (about how long the sound is, e.g. the container's duration) lets the samples
-    be read into place without a second copy.
+    be read into place without a second copy. ``children``: the run's ffmpeg processes, to
+    decode among them (:class:`~clipindex.ffmpeg.Children`).
 
     >>> samples = decode_audio("samples/training-montage.mp4")  # doctest: +SKIP
     >>> samples.dtype, len(samples) / 22050                      # doctest: +SKIP
@@ -49,11 +51,15 @@ def decode_audio(
         what=f"{os.fspath(path)}: cannot decode the sound",
         dtype="<f4",
         expected_items=round((expected_s or 0.0) * 1.01 * sr) + sr,
+        children=children,
     ).view(np.float32)
 
 
 def decode_recordings(
-    paths: Sequence[str | os.PathLike[str] | None], *, sr: int = DEFAULT_SAMPLE_RATE
+    paths: Sequence[str | os.PathLike[str] | None],
+    *,
+    sr: int = DEFAULT_SAMPLE_RATE,
+    children: ffmpeg.Children | None = None,
 ) -> list[np.ndarray | None]:
     """Each file's first audio stream like :func:`decode_audio`, two files at a time.
 
@@ -65,6 +71,8 @@ def decode_recordings(
     """
     distinct = list(dict.fromkeys(os.fspath(path) for path in paths if path is not None))
     with ThreadPoolExecutor(max_workers=2) as workers:
-        arrays = list(workers.map(lambda path: decode_audio(path, sr=sr), distinct))
+        arrays = list(
+            workers.map(lambda path: decode_audio(path, sr=sr, children=children), distinct)
+        )
     decoded = dict(zip(distinct, arrays, strict=True))
     return [decoded[os.fspath(path)] if path is not None else None for path in paths]

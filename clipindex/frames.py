@@ -8,7 +8,8 @@ The decoder skips its deblocking (loop) filter: it smooths block edges that vani
 anyway, and skipping it saves about a tenth of the cost of decoding H.264.
 A reader thread takes frames off ffmpeg's pipe as they come (up to 16 MB of them), so ffmpeg
 keeps decoding while the caller is busy, e.g. still loading its modules.
-Memory does not grow with the video's length.
+Memory does not grow with the video's length. A decoder that is killed, or fails, before the end
+of the file is an error, never a shorter video.
 """
 
 from __future__ import annotations
@@ -155,10 +156,14 @@ class FrameStream:
     def __enter__(self) -> FrameStream:
         if self._process is None:  # not already decoding
             self._process = ffmpeg.start(self._args())
-            self._stderr_thread = threading.Thread(target=self._read_stderr, daemon=True)
-            self._stderr_thread.start()
-            self._reader_thread = threading.Thread(target=self._read_frames, daemon=True)
-            self._reader_thread.start()
+            try:
+                self._stderr_thread = threading.Thread(target=self._read_stderr, daemon=True)
+                self._stderr_thread.start()
+                self._reader_thread = threading.Thread(target=self._read_frames, daemon=True)
+                self._reader_thread.start()
+            except BaseException:  # interrupted before the caller owns the decoder
+                self.close()
+                raise
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -171,10 +176,7 @@ class FrameStream:
         with self._frames_ready:
             self._stopping = True
             self._frames_ready.notify_all()
-        if self._process.poll() is None:
-            self._process.kill()
-        self._process.wait()
-        ffmpeg.finished(self._process)
+        ffmpeg.kill(self._process)
         for thread in (self._reader_thread, self._stderr_thread):
             if thread is not None:
                 thread.join(timeout=5)
@@ -300,3 +302,10 @@ class FrameStream:
         returncode = self._process.wait()
         if index == 0:  # ffmpeg stopped between describing the output and writing a frame
             raise self._no_frame(f"ffmpeg exit code {returncode}")
+        if returncode != 0:  # killed, or failed: what came is not the whole video
+            self._stderr_thread.join(timeout=5)  # for ffmpeg's last words
+            raise ffmpeg.failure(
+                f"{self.path}: decoding stopped after {index} frames",
+                returncode,
+                "\n".join(self._log_tail),
+            )

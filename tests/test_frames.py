@@ -1,5 +1,7 @@
 """Frame decoding: every decoded frame once, at its real presentation time, downscaled."""
 
+import os
+import signal
 import time
 
 import pytest
@@ -8,7 +10,7 @@ from clipindex import frames as frames_module
 from clipindex.errors import MediaError
 from clipindex.frames import FrameStream
 from clipindex.probe import probe
-from conftest import shared, truth
+from conftest import SAMPLE_VIDEO, shared, truth
 from media import FPS, make_clip
 
 
@@ -94,3 +96,13 @@ def test_frames_held_for_a_busy_caller_are_bounded(tmp_path, monkeypatch):
     assert first == list(range(10))  # and leaving early, with the buffer full, does not hang
     with FrameStream(clip) as frames:
         assert len(list(frames)) == 4 * FPS
+
+
+def test_a_decoder_killed_before_the_end_is_an_error_not_a_shorter_video():
+    with FrameStream(SAMPLE_VIDEO) as frames:
+        stream = iter(frames)
+        next(stream)
+        os.kill(frames._process.pid, signal.SIGKILL)
+        with pytest.raises(MediaError, match=r"decoding stopped after \d+ frames: .*SIGKILL"):
+            for _ in stream:
+                pass

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -288,3 +289,26 @@ def test_an_interrupt_does_not_wait_for_the_analysis_under_way(monkeypatch):
         assert time.monotonic() - started < 5.0
     finally:
         release.set()
+
+
+def test_a_run_that_fails_leaves_another_in_the_same_program_whole(tmp_path):
+    """Two indexings on threads (as a library caller or Dask may run them): the one whose
+    credits name a text file as a recording fails, and the other still gets every frame."""
+    notes = tmp_path / "notes.ogg"
+    notes.write_text("not a recording\n")
+    credits = tmp_path / "credits.toml"
+    credits.write_text(f'title = "T"\n[[tracks]]\ntitle = "A"\naudio = "{notes}"\n')
+    failed = threading.Event()
+    with ThreadPoolExecutor(1) as thread:
+        # The healthy run holds after its first frames, its decoders running, until the other
+        # has failed.
+        healthy = thread.submit(index_video, SAMPLE_VIDEO, on_frames=lambda _: failed.wait(60))
+        try:
+            with pytest.raises(MediaError, match="notes.ogg: cannot decode the sound"):
+                index_video(SAMPLE_VIDEO, load_credits(credits))
+        finally:
+            failed.set()
+        index = healthy.result()
+    assert index.source.n_frames == 1800
+    assert not any("cut short" in warning for warning in index.warnings)
+    assert [segment.end_s for segment in index.segments][-1] == 75.0
