@@ -161,8 +161,8 @@ class FrameStream:
                 self._stderr_thread.start()
                 self._reader_thread = threading.Thread(target=self._read_frames, daemon=True)
                 self._reader_thread.start()
-            except BaseException:  # interrupted before the caller owns the decoder
-                self.close()
+            except BaseException:  # interrupted before the caller owns the decoder: stop it
+                ffmpeg.kill(self._process)  # (its threads end when its pipes do)
                 raise
         return self
 

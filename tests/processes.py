@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
+import subprocess
 import time
 from dataclasses import dataclass
 
@@ -56,3 +59,14 @@ def wait_for(condition, seconds: float) -> bool:
             return False
         time.sleep(0.05)
     return True
+
+
+def stop_all(command: subprocess.Popen, processes: list[Process]) -> None:
+    """Kill ``command`` and whichever of ``processes`` still run: what a failed test leaves."""
+    if command.poll() is None:
+        command.kill()
+        command.wait()
+    for process in processes:
+        if is_running(process):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(process.pid, signal.SIGKILL)

@@ -20,6 +20,7 @@ from clipindex.files import sha256_of
 from clipindex.pipeline import IndexSettings, index_video
 from conftest import SAMPLE_CREDITS, SAMPLE_VIDEO, shared
 from media import CUT_S, FPS, make_clip
+from processes import Process, descendants, is_running, stop_all, wait_for
 
 SMALL = "320x180"
 
@@ -197,23 +198,108 @@ def five_minute_sample(tmp_path_factory):
     return video
 
 
-@pytest.mark.parametrize("after_s", [1.0, 3.0])
-def test_interrupt_stops_promptly_and_leaves_no_output(five_minute_sample, tmp_path, after_s):
+def _decoders(pid: int, output_format: str) -> list[Process]:
+    """The ffmpeg processes under ``pid`` writing ``output_format`` (rawvideo: the picture's
+    decoder; f32le: the sound's)."""
+    return [p for p in descendants(pid) if f"-f {output_format}" in p.command]
+
+
+def _wait_until(moment: str, pid: int) -> bool:
+    """Wait until indexing has reached ``moment``: ``decoding`` (the picture's decoder has
+    started, while clipindex is still loading its modules) or ``listening`` (the sound is
+    decoded and being analysed, while the picture still decodes)."""
+    if moment == "decoding":
+        return wait_for(lambda: _decoders(pid, "rawvideo"), 60)
+    sound: list[Process] = []
+
+    def sound_decoder_seen() -> bool:
+        sound.extend(_decoders(pid, "f32le"))
+        return bool(sound)
+
+    return wait_for(sound_decoder_seen, 60) and wait_for(
+        lambda: not any(map(is_running, sound)), 60
+    )
+
+
+@pytest.mark.parametrize(
+    "signum, moment",
+    [
+        (signal.SIGINT, "decoding"),
+        (signal.SIGINT, "listening"),
+        (signal.SIGTERM, "listening"),
+        (signal.SIGHUP, "decoding"),
+    ],
+)
+def test_a_stop_signal_stops_promptly_and_leaves_no_output(
+    five_minute_sample, tmp_path, signum, moment
+):
     out = tmp_path / "montage.json"
     process = subprocess.Popen(
         [sys.executable, "-m", "clipindex", "index", str(five_minute_sample), "--credits",
          str(SAMPLE_CREDITS), "-o", str(out)],
         stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
-    time.sleep(after_s)  # starting up and decoding at 1 s; decoding and listening at 3 s
-    assert process.poll() is None, "indexing finished before it could be interrupted"
-    interrupted = time.monotonic()
-    process.send_signal(signal.SIGINT)
-    _, err = process.communicate(timeout=10)
-    assert time.monotonic() - interrupted < 1.5, "Ctrl-C stops at once"
-    assert process.returncode == 130
-    assert "interrupted" in err and "Traceback" not in err
+    running: list[Process] = []
+    try:
+        assert _wait_until(moment, process.pid), f"indexing never got to {moment}"
+        assert process.poll() is None, "indexing finished before it could be interrupted"
+        running = descendants(process.pid)
+        interrupted = time.monotonic()
+        process.send_signal(signum)
+        _, err = process.communicate(timeout=60)
+        # Indexing the rest of the five minutes takes several times longer, even on a busy
+        # machine; stopping takes a fraction of a second.
+        assert time.monotonic() - interrupted < 5.0, "it went on indexing"
+    finally:
+        stop_all(process, running)
+    assert process.returncode == 128 + signum
+    assert "Traceback" not in err and err.strip().startswith("clipindex: interrupted")
     assert os.listdir(tmp_path) == []
+    assert wait_for(lambda: not any(map(is_running, running)), 10), "a decoder outlived the run"
+
+
+@pytest.fixture
+def slow_ffmpeg(tmp_path):
+    """An ffmpeg that reads its first input in real time (``-re``): a copy of the sample then
+    takes 75 s."""
+    wrapper = tmp_path / "slow-ffmpeg"
+    wrapper.write_text(f'#!/bin/sh\nexec "{ffmpeg.executable()}" -re "$@"\n')
+    wrapper.chmod(0o755)
+    return wrapper
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
+def test_a_stop_signal_during_mux_leaves_no_copy_and_no_ffmpeg(
+    sample_index, tmp_path, slow_ffmpeg, signum
+):
+    index = tmp_path / "montage.json"
+    index.write_text(sample_index.to_json())
+    folder = tmp_path / "out"
+    folder.mkdir()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "clipindex", "mux", str(SAMPLE_VIDEO), str(index),
+         "-o", str(folder / "chaptered.mp4")],
+        stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "IMAGEIO_FFMPEG_EXE": str(slow_ffmpeg)},
+    )  # fmt: skip
+
+    def copying() -> bool:
+        written = sum(f.stat().st_size for f in folder.iterdir() if f.exists())
+        return written > 0 and any("ffmetadata" in p.command for p in descendants(process.pid))
+
+    running: list[Process] = []
+    try:
+        assert wait_for(copying, 60), "the copy never started"
+        running = descendants(process.pid)
+        process.send_signal(signum)
+        _, err = process.communicate(timeout=60)
+    finally:
+        stop_all(process, running)
+    assert process.returncode == 128 + signum
+    assert "Traceback" not in err
+    assert err.strip() == f"clipindex: interrupted ({signal.Signals(signum).name})"
+    assert list(folder.iterdir()) == [], "the temporary copy was left behind"
+    assert wait_for(lambda: not any(map(is_running, running)), 10), "ffmpeg outlived the run"
 
 
 def test_input_files_are_never_written(tmp_path):

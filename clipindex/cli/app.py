@@ -1,13 +1,15 @@
 """The ``clipindex`` command group and the error handling around every command.
 
 Exit codes: 0 done, 1 a check failed, 2 bad input or usage, 70 an internal error (a bug; rerun
-with --verbose for the traceback), 130 interrupted.
+with --verbose for the traceback), 130 interrupted (Ctrl-C), 143 stopped by SIGTERM, 129 by
+SIGHUP.
 """
 
 from __future__ import annotations
 
 import importlib
 import os
+import signal
 import sys
 
 import click
@@ -19,6 +21,7 @@ from clipindex.errors import (
     EXIT_INTERRUPTED,
     ClipindexError,
 )
+from clipindex.interrupts import Interrupted, raise_if_stopping, stopping_on_signals
 
 _VERBOSE_FLAGS = ("--verbose", "-v")
 
@@ -58,7 +61,8 @@ class _CommandsOnDemand(click.Group):
 def cli(verbose: bool) -> None:
     """Index a video montage: every cut, the musical segments, and the credits of each track.
 
-    Exit codes: 0 done, 1 check failed, 2 bad input or usage, 70 internal error, 130 interrupted.
+    Exit codes: 0 done, 1 check failed, 2 bad input or usage, 70 internal error, 130 interrupted
+    (143 by SIGTERM, 129 by SIGHUP).
     """
 
 
@@ -71,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     # loaded yet (as when run as a command).
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     try:
-        cli.main(args=args, prog_name="clipindex", standalone_mode=False)
+        _run_stopping_on_signals(args)
     except click.exceptions.Abort:
         click.echo("clipindex: interrupted", err=True)
         return EXIT_INTERRUPTED
@@ -91,9 +95,8 @@ def main(argv: list[str] | None = None) -> int:
     except ClipindexError as error:
         click.echo(f"clipindex: error: {error}", err=True)
         return error.exit_code
-    except KeyboardInterrupt:
-        click.echo("clipindex: interrupted", err=True)
-        return EXIT_INTERRUPTED
+    except KeyboardInterrupt as interrupt:
+        return _interrupted(interrupt)
     except SystemExit as done:
         return done.code if isinstance(done.code, int) else EXIT_BAD_INPUT
     except Exception as error:  # a bug: one line unless asked for the traceback
@@ -106,6 +109,30 @@ def main(argv: list[str] | None = None) -> int:
         )
         return EXIT_INTERNAL
     return 0
+
+
+def _run_stopping_on_signals(args: list[str]) -> None:
+    """Run the command; SIGTERM and SIGHUP stop it as Ctrl-C does (every ffmpeg stopped, every
+    temporary file removed). Whatever error a stop brings about (click's Abort, a decoder that
+    ended early, a terminal gone) is the stop."""
+    with stopping_on_signals():
+        try:
+            cli.main(args=args, prog_name="clipindex", standalone_mode=False)
+        except Exception:
+            raise_if_stopping()
+            raise
+
+
+def _interrupted(interrupt: KeyboardInterrupt) -> int:
+    """Say that the command was stopped, if standard error is still there, and return the exit
+    code: 128 + the signal's number (130, :data:`EXIT_INTERRUPTED`, for Ctrl-C)."""
+    signum = interrupt.signum if isinstance(interrupt, Interrupted) else signal.SIGINT
+    how = "" if signum == signal.SIGINT else f" ({signal.Signals(signum).name})"
+    try:
+        click.echo(f"clipindex: interrupted{how}", err=True)
+    except OSError:  # the terminal has gone (SIGHUP)
+        pass
+    return 128 + signum
 
 
 def entry_point() -> None:
