@@ -26,7 +26,8 @@ def decode_audio(
     """All of audio stream ``audio_stream`` (``0:a:N``) as mono float32 samples at ``sr`` Hz.
 
     Channels are mixed down and resampled inside ffmpeg, and gaps in the stream's timestamps are
-    filled with silence, so sample ``i`` always plays at ``i / sr`` seconds from the file's start.
+    filled with silence, so sample ``i`` always plays at ``i / sr`` seconds from the file's start,
+    the zero of the picture's times too (:func:`~clipindex.ffmpeg.same_clock_as_sound`).
     ``expected_s`` (about how long the sound is, e.g. the container's duration) lets the samples
     be read into place without a second copy. ``children``: the run's ffmpeg processes, to
     decode among them (:class:`~clipindex.ffmpeg.Children`).
@@ -35,8 +36,9 @@ def decode_audio(
     >>> samples.dtype, len(samples) / 22050                      # doctest: +SKIP
     (dtype('float32'), 75.0)
     """
+    source = ffmpeg_python.input(ffmpeg.input_url(path))
     stream = (
-        ffmpeg_python.input(ffmpeg.input_url(path))[f"a:{audio_stream}"]
+        source[f"a:{audio_stream}"]
         .filter("aresample", **{"async": 1, "first_pts": 0})
         .output(
             "pipe:",
@@ -46,6 +48,7 @@ def decode_audio(
             ar=sr,
         )
     )
+    stream = ffmpeg_python.merge_outputs(stream, ffmpeg.same_clock_as_sound(source))
     return ffmpeg.read_array(
         ffmpeg.compile_args(stream),
         what=f"{os.fspath(path)}: cannot decode the sound",

@@ -85,6 +85,20 @@ def compile_args(stream: ffmpeg_python.nodes.OutputStream, *, loglevel: str = "e
     return [executable(), *_GLOBAL_ARGS, "-loglevel", loglevel] + stream.compile(cmd=[])
 
 
+def same_clock_as_sound(
+    source: ffmpeg_python.nodes.FilterableStream,
+) -> ffmpeg_python.nodes.OutputStream:
+    """An output that reads the first video stream and every audio stream of ``source`` and
+    keeps nothing (``-f null``), for a decoder of the picture or the sound to add to its own.
+
+    ffmpeg counts a file's times from where the streams it reads begin; with some containers
+    (MPEG-TS, as .ts, .mts and .m2ts) that is where the one decoded stream begins. Every
+    decoder reading the same streams, the picture's and the sound's times share one zero,
+    the file's start (where players and ``mux`` count from), whichever stream begins first.
+    """
+    return ffmpeg_python.output(source["v:0?"], source["a?"], "-", format="null", c="copy")
+
+
 def last_line(stderr: str | bytes) -> str:
     """ffmpeg's last meaningful line of output, for an error message."""
     if isinstance(stderr, bytes):

@@ -4,6 +4,8 @@ Decoding starts from the file's path alone: what the file holds (:class:`MediaIn
 the decoder's own description of its input, so no separate probe delays the first frame.
 Frames arrive in decode order, one per decoded frame (no frame is duplicated or dropped to fit a
 nominal rate), so frame numbers match the file and times stay true on variable-frame-rate video.
+Times count from the file's start, as the sound's do
+(:func:`~clipindex.ffmpeg.same_clock_as_sound`).
 The decoder skips its deblocking (loop) filter: it smooths block edges that vanish at 256 px
 anyway, and skipping it saves about a tenth of the cost of decoding H.264.
 A reader thread takes frames off ffmpeg's pipe as they come (up to 16 MB of them), so ffmpeg
@@ -140,8 +142,9 @@ class FrameStream:
             raise self._header_error
 
     def _args(self) -> list[str]:
-        stream = (
-            ffmpeg_python.input(ffmpeg.input_url(self.path), skip_loop_filter="all")["v:0"]
+        source = ffmpeg_python.input(ffmpeg.input_url(self.path), skip_loop_filter="all")
+        pictures = (
+            source["v:0"]
             .filter(
                 "scale",
                 w=f"trunc(min({self.max_width},iw)/2)*2",
@@ -151,6 +154,7 @@ class FrameStream:
             .filter("showinfo", checksum=0)  # times only: no checksums, means or deviations
             .output("pipe:", format="rawvideo", pix_fmt="bgr24", fps_mode="passthrough")
         )
+        stream = ffmpeg_python.merge_outputs(pictures, ffmpeg.same_clock_as_sound(source))
         return ffmpeg.compile_args(stream, loglevel="info") + ["-nostats"]
 
     def __enter__(self) -> FrameStream:
