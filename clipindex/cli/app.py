@@ -126,13 +126,14 @@ def _run_stopping_on_signals(args: list[str]) -> None:
 def _interrupted(interrupt: KeyboardInterrupt) -> int:
     """Say that the command was stopped, if standard error is still there, and return the exit
     code: 128 + the signal's number (130, :data:`EXIT_INTERRUPTED`, for Ctrl-C)."""
-    signum = interrupt.signum if isinstance(interrupt, Interrupted) else signal.SIGINT
-    how = "" if signum == signal.SIGINT else f" ({signal.Signals(signum).name})"
+    if not isinstance(interrupt, Interrupted):
+        interrupt = Interrupted(signal.SIGINT)
+    how = "" if interrupt.signum == signal.SIGINT else f" ({interrupt})"
     try:
         click.echo(f"clipindex: interrupted{how}", err=True)
     except OSError:  # the terminal has gone (SIGHUP)
         pass
-    return 128 + signum
+    return interrupt.exit_code
 
 
 def entry_point() -> None:
