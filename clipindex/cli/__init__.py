@@ -4,7 +4,8 @@ Each module here adds its commands to the group in :mod:`clipindex.cli.app`, whi
 module only when one of its commands runs.
 
 Exit codes: 0 done, 1 a check failed, 2 bad input or usage, 70 an internal error (a bug; rerun
-with --verbose for the traceback), 130 interrupted.
+with --verbose for the traceback), 130 interrupted (Ctrl-C), 143 stopped by SIGTERM, 129 by
+SIGHUP.
 """
 
 from clipindex.cli.app import cli, entry_point, main
