@@ -17,6 +17,7 @@ class Process:
     pid: int
     started: int
     command: str
+    parent: int
 
 
 def _read(pid: int) -> tuple[int, int, str, str] | None:
@@ -40,7 +41,7 @@ def descendants(pid: int) -> list[Process]:
     found, parents = [], {pid}
     while parents:
         children = [p for p, (parent, *_) in table.items() if parent in parents]
-        found += [Process(p, table[p][1], table[p][3]) for p in children]
+        found += [Process(p, table[p][1], table[p][3], table[p][0]) for p in children]
         parents = set(children)
     return found
 

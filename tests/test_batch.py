@@ -83,6 +83,33 @@ def test_one_credits_file_for_many_videos_is_refused(archive):
     assert code == 2 and "STEM.credits.toml" in err
 
 
+def test_a_worker_killed_mid_video_fails_that_video_and_the_others_are_indexed(archive):
+    command = subprocess.Popen(
+        [sys.executable, "-m", "clipindex", "index", str(archive), "--jobs", "2"],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+
+        def decoding_first() -> list:
+            return [
+                p
+                for p in descendants(command.pid)
+                if "first.mp4" in p.command and "rawvideo" in p.command
+            ]
+
+        assert wait_for(decoding_first, 60), "first.mp4 was never decoded"
+        os.kill(decoding_first()[0].parent, signal.SIGKILL)  # as the system does, out of memory
+        _, err = command.communicate(timeout=120)
+    finally:
+        if command.poll() is None:
+            command.kill()
+    assert command.returncode == 2
+    assert "indexed 1, up to date 0, failed 2" in err
+    assert f"failed: {archive / 'first.mp4'}: its worker stopped (exit -9)" in err
+    assert json.loads((archive / "second.mkv.clipindex.json").read_text())["cuts"]
+
+
 @pytest.fixture(scope="module")
 def long_archive(tmp_path_factory):
     """Four two-minute clips: indexing them two at a time takes many times longer than
