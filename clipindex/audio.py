@@ -26,13 +26,16 @@ def decode_audio(
     audio_stream: int = 0,
     sr: int = DEFAULT_SAMPLE_RATE,
     expected_s: float | None = None,
+    children: ffmpeg.Children | None = None,
 ) -> np.ndarray:
     """All of audio stream ``audio_stream`` (``0:a:N``) as mono float32 samples at ``sr`` Hz.
 
     Channels are mixed down and resampled inside ffmpeg, and gaps in the stream's timestamps are
-    filled with silence, so sample ``i`` always plays at ``i / sr`` seconds from the file's start.
+    filled with silence, so sample ``i`` always plays at ``i / sr`` seconds from the file's start,
+    the zero of the picture's times too (:func:`~clipindex.ffmpeg.same_clock_as_sound`).
     ``expected_s`` (about how long the sound is, e.g. the container's duration) lets the samples
-    be read into place without a second copy.
+    be read into place without a second copy. ``children``: the run's ffmpeg processes, to
+    decode among them (:class:`~clipindex.ffmpeg.Children`).
 
     >>> samples = decode_audio("samples/training-montage.mp4")  # doctest: +SKIP
     >>> samples.dtype, len(samples) / 22050                      # doctest: +SKIP
@@ -43,15 +46,21 @@ def decode_audio(
         what=f"{os.fspath(path)}: cannot decode the sound",
         dtype="<f4",
         expected_items=round((expected_s or 0.0) * 1.01 * sr) + sr,
+        children=children,
     ).view(np.float32)
 
 
 def spool_audio(
-    path: str | os.PathLike[str], *, audio_stream: int = 0, sr: int = DEFAULT_SAMPLE_RATE
+    path: str | os.PathLike[str],
+    *,
+    audio_stream: int = 0,
+    sr: int = DEFAULT_SAMPLE_RATE,
+    children: ffmpeg.Children | None = None,
 ) -> Spool:
     """The samples :func:`decode_audio` gives, written by ffmpeg straight into an unnamed
     temporary file rather than held in memory, to be read back by slices (a
     :class:`~clipindex.spool.Spool`; 4 bytes a sample, 5.3 MB a minute at 22,050 Hz).
+    ``children``: as for :func:`decode_audio`.
 
     >>> with spool_audio("samples/training-montage.mp4") as sound:  # doctest: +SKIP
     ...     len(sound) / 22050, sound[:3].dtype
@@ -62,6 +71,7 @@ def spool_audio(
         ffmpeg.run(
             _decoder_args(path, audio_stream, sr),
             what=f"{os.fspath(path)}: cannot decode the sound",
+            children=children,
             into=file,
         )
     except BaseException:
@@ -72,9 +82,10 @@ def spool_audio(
 
 def _decoder_args(path: str | os.PathLike[str], audio_stream: int, sr: int) -> list[str]:
     """ffmpeg's command line for stream ``a:audio_stream`` as mono float32 at ``sr`` Hz on its
-    standard output."""
+    standard output, on the picture's clock."""
+    source = ffmpeg_python.input(ffmpeg.input_url(path))
     stream = (
-        ffmpeg_python.input(ffmpeg.input_url(path))[f"a:{audio_stream}"]
+        source[f"a:{audio_stream}"]
         .filter("aresample", **{"async": 1, "first_pts": 0})
         .output(
             "pipe:",
@@ -84,11 +95,15 @@ def _decoder_args(path: str | os.PathLike[str], audio_stream: int, sr: int) -> l
             ar=sr,
         )
     )
+    stream = ffmpeg_python.merge_outputs(stream, ffmpeg.same_clock_as_sound(source))
     return ffmpeg.compile_args(stream)
 
 
 def spool_recordings(
-    paths: Sequence[str | os.PathLike[str] | None], *, sr: int = DEFAULT_SAMPLE_RATE
+    paths: Sequence[str | os.PathLike[str] | None],
+    *,
+    sr: int = DEFAULT_SAMPLE_RATE,
+    children: ffmpeg.Children | None = None,
 ) -> list[Spool | None]:
     """Each file's first audio stream spooled like :func:`spool_audio`, two files at a time.
 
@@ -101,7 +116,7 @@ def spool_recordings(
     """
     distinct = list(dict.fromkeys(os.fspath(path) for path in paths if path is not None))
     with ThreadPoolExecutor(max_workers=2) as workers:
-        jobs = [workers.submit(spool_audio, path, sr=sr) for path in distinct]
+        jobs = [workers.submit(spool_audio, path, sr=sr, children=children) for path in distinct]
     failed = next((job.exception() for job in jobs if job.exception() is not None), None)
     if failed is not None:  # the others' spools are deleted, the first failure told
         for job in jobs:

@@ -9,16 +9,19 @@ size and SHA-256.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
-import queue
+import signal
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
+from multiprocessing import resource_tracker
+from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
 from clipindex.corrections import corrections_beside
 from clipindex.errors import ClipindexError, OutputError
+from clipindex.interrupts import raise_if_stopping, stopping_on_signals
 
 VIDEO_SUFFIXES = (".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".mts", ".m2ts", ".ts", ".wmv")
 """File endings taken as videos when a folder is given."""
@@ -103,7 +106,8 @@ def is_up_to_date(job: Job, parameters: dict) -> bool:
 def run_job(
     job: Job, settings: object, thumbnails_dir: str | None, on_frames: Callable[[int], None]
 ) -> Outcome:
-    """Index one video and write its index; a failure is an outcome, not an exception."""
+    """Index one video and write its index; a failure is an outcome, not an exception (but a
+    stop signal is, whatever error it brought about)."""
     from clipindex.credits import load_credits
     from clipindex.files import check_output_path, credits_digest, write_atomically
     from clipindex.pipeline import index_video
@@ -140,8 +144,10 @@ def run_job(
             index = apply_corrections(index, corrections, credits, digest)
         write_atomically(job.output, index.to_json())
     except ClipindexError as error:
+        raise_if_stopping()
         return Outcome(job, "failed", str(error))
     except Exception as error:  # a bug on one file must not lose the others' work
+        raise_if_stopping()
         return Outcome(job, "failed", f"internal error: {type(error).__name__}: {error}")
     cuts, segments = len(index.cuts), len(index.segments)
     return Outcome(
@@ -149,12 +155,6 @@ def run_job(
         "done",
         f"{cuts} cut{'s' * (cuts != 1)}, {segments} segment{'s' * (segments != 1)}",
     )
-
-
-def _run_in_worker(
-    job: Job, settings: object, thumbnails_dir: str | None, frames: queue.Queue
-) -> Outcome:
-    return run_job(job, settings, thumbnails_dir, frames.put)
 
 
 def run_jobs(
@@ -165,28 +165,132 @@ def run_jobs(
     thumbnails_dir: str | None,
     on_frames: Callable[[int], None],
 ) -> Iterator[Outcome]:
-    """Run jobs, ``workers`` at a time (each its own process past one), yielding each outcome."""
+    """Run jobs, ``workers`` at a time (each its own process past one), yielding each outcome.
+
+    The worker processes belong to this call: however it ends (done, an error, Ctrl-C, SIGTERM,
+    or the caller stops iterating), they are stopped, their ffmpeg and temporary files with
+    them, and waited for. A worker whose parent is gone stops by itself.
+    """
     if workers <= 1:
         for job in jobs:
             yield run_job(job, settings, thumbnails_dir, on_frames)
         return
-    context = multiprocessing.get_context("spawn")
-    with context.Manager() as manager, ProcessPoolExecutor(workers, mp_context=context) as pool:
-        frames = manager.Queue()
-        pending: set[Future[Outcome]] = {
-            pool.submit(_run_in_worker, job, settings, thumbnails_dir, frames) for job in jobs
-        }
-        while pending:
-            done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
-            _drain(frames, on_frames)
-            for future in done:
-                yield future.result()
-        _drain(frames, on_frames)
+    pool = _Pool(settings, thumbnails_dir)
+    try:
+        yield from pool.run(jobs, min(workers, len(jobs)), on_frames)
+    finally:
+        pool.stop()
 
 
-def _drain(frames: queue.Queue, on_frames: Callable[[int], None]) -> None:
-    while True:
+_STOP_WAIT_S = 10.0
+"""Seconds a worker is given to stop its ffmpeg and remove its files before it is killed."""
+
+
+@dataclass
+class _Worker:
+    """A worker process, the parent's end of the pipe to it, the job it is indexing, and
+    whether it has been told to finish (there is no job left)."""
+
+    process: multiprocessing.process.BaseProcess
+    connection: Connection
+    job: Job | None = None
+    finishing: bool = False
+
+
+class _Pool:
+    """Worker processes, each indexing one video at a time: jobs go to them over a pipe, and
+    progress (a frame count) and outcomes come back the same way."""
+
+    def __init__(self, settings: object, thumbnails_dir: str | None):
+        self._context = multiprocessing.get_context("spawn")
+        self._arguments = (settings, thumbnails_dir)
+        self._workers: list[_Worker] = []
+
+    def _start_worker(self) -> _Worker:
+        ours, theirs = self._context.Pipe()
+        process = self._context.Process(target=_serve, args=(theirs, *self._arguments), daemon=True)
+        with _ctrl_c_blocked():  # which the worker inherits
+            process.start()
+            worker = _Worker(process, ours)
+            self._workers.append(worker)
+        theirs.close()
+        return worker
+
+    def run(
+        self, jobs: list[Job], size: int, on_frames: Callable[[int], None]
+    ) -> Iterator[Outcome]:
+        """Index ``jobs`` in ``size`` workers, yielding each outcome as it comes."""
+        waiting = list(reversed(jobs))
+        for _ in range(size):
+            self._give(self._start_worker(), waiting)
+        while busy := [worker for worker in self._workers if worker.job is not None]:
+            wait([w.connection for w in busy] + [w.process.sentinel for w in busy])
+            for worker in busy:
+                try:
+                    while worker.connection.poll():
+                        message = worker.connection.recv()
+                        if isinstance(message, int):
+                            on_frames(message)
+                            continue
+                        worker.job = None
+                        yield message
+                        self._give(worker, waiting)
+                except (EOFError, OSError):  # the worker has died
+                    worker.process.join()
+                if worker.job is not None and not worker.process.is_alive():
+                    job, code = worker.job, worker.process.exitcode
+                    self._workers.remove(worker)
+                    yield Outcome(job, "failed", f"{job.video}: its worker stopped (exit {code})")
+                    if waiting:
+                        self._give(self._start_worker(), waiting)
+
+    def _give(self, worker: _Worker, waiting: list[Job]) -> None:
+        """Send ``worker`` its next job, or tell it to finish if there is none."""
+        worker.job = waiting.pop() if waiting else None
+        worker.finishing = worker.job is None
+        worker.connection.send(worker.job)
+
+    def stop(self) -> None:
+        """Stop the workers not told to finish (as SIGTERM does) and wait for every worker to
+        end, killing any that takes too long."""
+        for worker in self._workers:
+            if not worker.finishing and worker.process.is_alive():
+                worker.process.terminate()
+        for worker in self._workers:
+            worker.process.join(_STOP_WAIT_S)
+            if worker.process.is_alive():
+                worker.process.kill()
+                worker.process.join()
+            worker.connection.close()
+
+
+@contextlib.contextmanager
+def _ctrl_c_blocked() -> Iterator[None]:
+    """SIGINT held back from this thread, and from the processes it starts, within the block.
+
+    A Ctrl-C at the terminal reaches every process of the command: workers started within the
+    block never see it, and stop when, and only when, their parent stops them.
+    """
+    if not hasattr(signal, "pthread_sigmask"):  # not POSIX
+        yield
+        return
+    # multiprocessing starts its resource tracker with the first process, and unblocks SIGINT
+    # once it has: start it first.
+    resource_tracker.ensure_running()
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+
+
+def _serve(connection: Connection, settings: object, thumbnails_dir: str | None) -> None:
+    """A worker process: index each job its parent sends until it sends None. Stopped by
+    SIGTERM or SIGHUP, or left without a parent, it stops what it is doing (ffmpeg, temporary
+    files) and leaves quietly, without waiting for an analysis under way."""
+    with stopping_on_signals():
         try:
-            on_frames(frames.get_nowait())
-        except queue.Empty:
-            return
+            while (job := connection.recv()) is not None:
+                connection.send(run_job(job, settings, thumbnails_dir, connection.send))
+        except (KeyboardInterrupt, EOFError, OSError):
+            os._exit(0)

@@ -4,11 +4,14 @@ Decoding starts from the file's path alone: what the file holds (:class:`MediaIn
 the decoder's own description of its input, so no separate probe delays the first frame.
 Frames arrive in decode order, one per decoded frame (no frame is duplicated or dropped to fit a
 nominal rate), so frame numbers match the file and times stay true on variable-frame-rate video.
+Times count from the file's start, as the sound's do
+(:func:`~clipindex.ffmpeg.same_clock_as_sound`).
 The decoder skips its deblocking (loop) filter: it smooths block edges that vanish at 256 px
 anyway, and skipping it saves about a tenth of the cost of decoding H.264.
 A reader thread takes frames off ffmpeg's pipe as they come (up to 16 MB of them), so ffmpeg
 keeps decoding while the caller is busy, e.g. still loading its modules.
-Memory does not grow with the video's length.
+Memory does not grow with the video's length. A decoder that is killed, or fails, before the end
+of the file is an error, never a shorter video.
 """
 
 from __future__ import annotations
@@ -139,8 +142,9 @@ class FrameStream:
             raise self._header_error
 
     def _args(self) -> list[str]:
-        stream = (
-            ffmpeg_python.input(ffmpeg.input_url(self.path), skip_loop_filter="all")["v:0"]
+        source = ffmpeg_python.input(ffmpeg.input_url(self.path), skip_loop_filter="all")
+        pictures = (
+            source["v:0"]
             .filter(
                 "scale",
                 w=f"trunc(min({self.max_width},iw)/2)*2",
@@ -150,15 +154,20 @@ class FrameStream:
             .filter("showinfo", checksum=0)  # times only: no checksums, means or deviations
             .output("pipe:", format="rawvideo", pix_fmt="bgr24", fps_mode="passthrough")
         )
+        stream = ffmpeg_python.merge_outputs(pictures, ffmpeg.same_clock_as_sound(source))
         return ffmpeg.compile_args(stream, loglevel="info") + ["-nostats"]
 
     def __enter__(self) -> FrameStream:
         if self._process is None:  # not already decoding
             self._process = ffmpeg.start(self._args())
-            self._stderr_thread = threading.Thread(target=self._read_stderr, daemon=True)
-            self._stderr_thread.start()
-            self._reader_thread = threading.Thread(target=self._read_frames, daemon=True)
-            self._reader_thread.start()
+            try:
+                self._stderr_thread = threading.Thread(target=self._read_stderr, daemon=True)
+                self._stderr_thread.start()
+                self._reader_thread = threading.Thread(target=self._read_frames, daemon=True)
+                self._reader_thread.start()
+            except BaseException:  # interrupted before the caller owns the decoder: stop it
+                ffmpeg.kill(self._process)  # (its threads end when its pipes do)
+                raise
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -171,10 +180,7 @@ class FrameStream:
         with self._frames_ready:
             self._stopping = True
             self._frames_ready.notify_all()
-        if self._process.poll() is None:
-            self._process.kill()
-        self._process.wait()
-        ffmpeg.finished(self._process)
+        ffmpeg.kill(self._process)
         for thread in (self._reader_thread, self._stderr_thread):
             if thread is not None:
                 thread.join(timeout=5)
@@ -300,3 +306,10 @@ class FrameStream:
         returncode = self._process.wait()
         if index == 0:  # ffmpeg stopped between describing the output and writing a frame
             raise self._no_frame(f"ffmpeg exit code {returncode}")
+        if returncode != 0:  # killed, or failed: what came is not the whole video
+            self._stderr_thread.join(timeout=5)  # for ffmpeg's last words
+            raise ffmpeg.failure(
+                f"{self.path}: decoding stopped after {index} frames",
+                returncode,
+                "\n".join(self._log_tail),
+            )

@@ -125,6 +125,7 @@ def _index(
     elif credits is not None and info.duration_s is not None:
         _check_room_for_tracks(info.path, info.duration_s, credits, settings.min_segment_s)
 
+    children = ffmpeg.Children()  # the sound's decoders; the picture's is ``frames``
     workers = ThreadPoolExecutor(max_workers=3)
     cut_times: Future[list[float]] = Future()
     try:
@@ -132,11 +133,22 @@ def _index(
         heard: Future[_Heard] | None = None
         if audio_stream is not None:
             sound = workers.submit(
-                spool_audio, path, audio_stream=audio_stream, sr=settings.sample_rate
+                spool_audio,
+                path,
+                audio_stream=audio_stream,
+                sr=settings.sample_rate,
+                children=children,
             )
             channels = info.audio[audio_stream].channels
             heard = workers.submit(
-                _listen, info.path, sound, settings, credits, channels, _CutTimes(cut_times)
+                _listen,
+                info.path,
+                sound,
+                settings,
+                credits,
+                channels,
+                _CutTimes(cut_times),
+                children,
             )
         detector = _detect_cuts(frames, settings, on_frames, thumbnails)
         found = detector.finish()
@@ -146,7 +158,7 @@ def _index(
     except BaseException:  # Ctrl-C or a failure: stop the other decoder, and return at once
         # rather than wait for an analysis under way (it finishes unwatched, its result dropped)
         cut_times.cancel()
-        ffmpeg.stop_all()
+        children.stop()
         workers.shutdown(wait=False, cancel_futures=True)
         raise
     workers.shutdown()
@@ -268,6 +280,7 @@ def _listen(
     credits: Credits | None,
     channels: str,
     cut_times_s: Sequence[float],
+    children: ffmpeg.Children,
 ) -> _Heard:
     """Analyse the sound as soon as it is decoded, while the video still decodes.
 
@@ -291,7 +304,9 @@ def _listen(
         if _silent(samples):
             return _Heard(warnings=["the sound is silent: musical segments were not looked for"])
         tracks = credits.tracks if credits is not None else []
-        recordings = spool_recordings([track.audio for track in tracks], sr=settings.sample_rate)
+        recordings = spool_recordings(
+            [track.audio for track in tracks], sr=settings.sample_rate, children=children
+        )
         for recording in dict.fromkeys(r for r in recordings if r is not None):
             done.enter_context(recording)
         analysis = analyse_music(

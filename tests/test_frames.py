@@ -1,14 +1,19 @@
 """Frame decoding: every decoded frame once, at its real presentation time, downscaled."""
 
+import os
+import signal
 import time
 
+import numpy as np
 import pytest
 
+from clipindex import ffmpeg
 from clipindex import frames as frames_module
+from clipindex.audio import decode_audio
 from clipindex.errors import MediaError
 from clipindex.frames import FrameStream
 from clipindex.probe import probe
-from conftest import shared, truth
+from conftest import SAMPLE_VIDEO, shared, truth
 from media import FPS, make_clip
 
 
@@ -94,3 +99,43 @@ def test_frames_held_for_a_busy_caller_are_bounded(tmp_path, monkeypatch):
     assert first == list(range(10))  # and leaving early, with the buffer full, does not hang
     with FrameStream(clip) as frames:
         assert len(list(frames)) == 4 * FPS
+
+
+def test_a_decoder_killed_before_the_end_is_an_error_not_a_shorter_video():
+    with FrameStream(SAMPLE_VIDEO) as frames:
+        stream = iter(frames)
+        next(stream)
+        os.kill(frames._process.pid, signal.SIGKILL)
+        with pytest.raises(MediaError, match=r"decoding stopped after \d+ frames: .*SIGKILL"):
+            for _ in stream:
+                pass
+
+
+@pytest.mark.parametrize(
+    "name, sound_codec, offset_s",
+    [("late-sound.ts", "mp2", 0), ("late-sound.mkv", "flac", 0), ("late-sound.mp4", "aac", 0),
+     ("ten-hours-in.mp4", "aac", 36000)],
+)  # fmt: skip
+def test_picture_and_sound_share_one_clock_when_the_sound_starts_later(
+    tmp_path, name, sound_codec, offset_s
+):
+    """A white frame and a beep at 2 s, in a file whose sound starts a second after its picture
+    (and, in one, whose timestamps start at 10 hours): each decoder finds them at 2 s from the
+    file's start, whatever the container."""
+    clip = tmp_path / name
+    ffmpeg.run(
+        [ffmpeg.executable(), "-v", "error",
+         "-f", "lavfi", "-i", "color=black:s=160x90:r=25:d=4,"
+         "drawbox=c=white:t=fill:enable='between(t,2,2.039)'",
+         "-itsoffset", "1", "-f", "lavfi", "-i", "aevalsrc='0.5*sin(2*PI*1000*t)*between(t,1,1.1)':"
+         "s=44100:d=3",
+         "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", sound_codec,
+         "-output_ts_offset", str(offset_s), str(clip)],
+        what="making a clip whose sound starts late",
+    )  # fmt: skip
+    with FrameStream(clip) as frames:
+        white_s = next(frame.time_s for frame in frames if frame.image.mean() > 128)
+    samples = decode_audio(clip, sr=22050)
+    beep_s = np.flatnonzero(np.abs(samples) > 0.1)[0] / 22050
+    assert white_s == pytest.approx(2.0, abs=0.05)
+    assert beep_s == pytest.approx(white_s, abs=0.05)

@@ -105,6 +105,23 @@ def test_a_chaptered_copy_can_be_muxed_again_and_its_chapters_are_replaced(work)
     assert [c["title"] for c in chapters] == ["1. Training Montage", "2. Hearts on Fire"]
 
 
+def test_a_cover_picture_does_not_become_a_second_video_in_a_matroska_copy(work):
+    cover = work / "cover.jpg"
+    _ffmpeg_out("-f", "lavfi", "-i", "testsrc2=s=300x300", "-frames:v", "1", f"file:{cover}")
+    covered = work / "covered.mkv"
+    _ffmpeg_out(
+        "-i", f"file:{work / 'montage.mp4'}", "-attach", cover,
+        "-metadata:s:t", "mimetype=image/jpeg", "-c", "copy", f"file:{covered}",
+    )  # fmt: skip
+    out = work / "covered-chaptered.mkv"
+    code, _, err = run_cli("mux", covered, work / "montage.json", "-o", out)
+    assert code == 0, err
+    streams = [line.split(": ", 1)[1] for line in ffmpeg.describe_input(out).splitlines()
+               if line.strip().startswith("Stream #")]  # fmt: skip
+    assert [kind.split(":")[0] for kind in streams] == ["Video", "Audio"], streams
+    assert len(_metadata_of(out)[1]) == 2
+
+
 def test_a_video_of_another_length_than_the_indexed_one_is_a_warning(work, tmp_path):
     shorter = make_index([(0.0, 30.0, track("Only", "One"))], 60.0)
     (tmp_path / "other.json").write_text(shorter.to_json())

@@ -9,16 +9,18 @@ import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from clipindex import ffmpeg
-from clipindex.credits import load_credits
+from clipindex.credits import load_credits, parse_credits
 from clipindex.errors import MediaError
 from clipindex.files import sha256_of
 from clipindex.pipeline import IndexSettings, index_video
 from conftest import SAMPLE_CREDITS, SAMPLE_VIDEO, shared
 from media import CUT_S, FPS, make_clip
+from processes import Process, descendants, is_running, stop_all, wait_for
 
 SMALL = "320x180"
 
@@ -104,6 +106,21 @@ def test_video_without_sound_indexes_cuts_with_a_warning(tmp_path):
     assert code == 2 and "cannot be placed" in err
 
 
+@pytest.mark.parametrize("n_frames", [1, 5])
+def test_a_video_with_under_half_a_second_of_sound_is_one_musical_segment(tmp_path, n_frames):
+    clip = tmp_path / f"{n_frames}-frames.mp4"
+    ffmpeg.run(
+        [ffmpeg.executable(), "-v", "error", "-f", "lavfi", "-i", f"testsrc2=s=320x180:r={FPS}",
+         "-f", "lavfi", "-i", "sine=frequency=440", "-frames:v", str(n_frames),
+         "-t", str(n_frames / FPS), "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac",
+         str(clip)],
+        what="making a clip of a few frames",
+    )  # fmt: skip
+    index = index_video(clip)
+    assert index.source.n_frames == n_frames
+    assert [(s.start_s, s.end_s) for s in index.segments] == [(0.0, index.source.duration_s)]
+
+
 def test_audio_only_file_is_a_clear_error():
     code, _, err = _run("index", shared("Kevin_MacLeod_-_Vibe_Ace.hq.ogg"))
     assert code == 2 and "no video stream" in err and err.count("\n") == 1
@@ -181,23 +198,108 @@ def five_minute_sample(tmp_path_factory):
     return video
 
 
-@pytest.mark.parametrize("after_s", [1.0, 3.0])
-def test_interrupt_stops_promptly_and_leaves_no_output(five_minute_sample, tmp_path, after_s):
+def _decoders(pid: int, output_format: str) -> list[Process]:
+    """The ffmpeg processes under ``pid`` writing ``output_format`` (rawvideo: the picture's
+    decoder; f32le: the sound's)."""
+    return [p for p in descendants(pid) if f"-f {output_format}" in p.command]
+
+
+def _wait_until(moment: str, pid: int) -> bool:
+    """Wait until indexing has reached ``moment``: ``decoding`` (the picture's decoder has
+    started, while clipindex is still loading its modules) or ``listening`` (the sound is
+    decoded and being analysed, while the picture still decodes)."""
+    if moment == "decoding":
+        return wait_for(lambda: _decoders(pid, "rawvideo"), 60)
+    sound: list[Process] = []
+
+    def sound_decoder_seen() -> bool:
+        sound.extend(_decoders(pid, "f32le"))
+        return bool(sound)
+
+    return wait_for(sound_decoder_seen, 60) and wait_for(
+        lambda: not any(map(is_running, sound)), 60
+    )
+
+
+@pytest.mark.parametrize(
+    "signum, moment",
+    [
+        (signal.SIGINT, "decoding"),
+        (signal.SIGINT, "listening"),
+        (signal.SIGTERM, "listening"),
+        (signal.SIGHUP, "decoding"),
+    ],
+)
+def test_a_stop_signal_stops_promptly_and_leaves_no_output(
+    five_minute_sample, tmp_path, signum, moment
+):
     out = tmp_path / "montage.json"
     process = subprocess.Popen(
         [sys.executable, "-m", "clipindex", "index", str(five_minute_sample), "--credits",
          str(SAMPLE_CREDITS), "-o", str(out)],
         stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
-    time.sleep(after_s)  # starting up and decoding at 1 s; decoding and listening at 3 s
-    assert process.poll() is None, "indexing finished before it could be interrupted"
-    interrupted = time.monotonic()
-    process.send_signal(signal.SIGINT)
-    _, err = process.communicate(timeout=10)
-    assert time.monotonic() - interrupted < 1.5, "Ctrl-C stops at once"
-    assert process.returncode == 130
-    assert "interrupted" in err and "Traceback" not in err
+    running: list[Process] = []
+    try:
+        assert _wait_until(moment, process.pid), f"indexing never got to {moment}"
+        assert process.poll() is None, "indexing finished before it could be interrupted"
+        running = descendants(process.pid)
+        interrupted = time.monotonic()
+        process.send_signal(signum)
+        _, err = process.communicate(timeout=60)
+        # Indexing the rest of the five minutes takes several times longer, even on a busy
+        # machine; stopping takes a fraction of a second.
+        assert time.monotonic() - interrupted < 5.0, "it went on indexing"
+    finally:
+        stop_all(process, running)
+    assert process.returncode == 128 + signum
+    assert "Traceback" not in err and err.strip().startswith("clipindex: interrupted")
     assert os.listdir(tmp_path) == []
+    assert wait_for(lambda: not any(map(is_running, running)), 10), "a decoder outlived the run"
+
+
+@pytest.fixture
+def slow_ffmpeg(tmp_path):
+    """An ffmpeg that reads its first input in real time (``-re``): a copy of the sample then
+    takes 75 s."""
+    wrapper = tmp_path / "slow-ffmpeg"
+    wrapper.write_text(f'#!/bin/sh\nexec "{ffmpeg.executable()}" -re "$@"\n')
+    wrapper.chmod(0o755)
+    return wrapper
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
+def test_a_stop_signal_during_mux_leaves_no_copy_and_no_ffmpeg(
+    sample_index, tmp_path, slow_ffmpeg, signum
+):
+    index = tmp_path / "montage.json"
+    index.write_text(sample_index.to_json())
+    folder = tmp_path / "out"
+    folder.mkdir()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "clipindex", "mux", str(SAMPLE_VIDEO), str(index),
+         "-o", str(folder / "chaptered.mp4")],
+        stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "IMAGEIO_FFMPEG_EXE": str(slow_ffmpeg)},
+    )  # fmt: skip
+
+    def copying() -> bool:
+        written = sum(f.stat().st_size for f in folder.iterdir() if f.exists())
+        return written > 0 and any("ffmetadata" in p.command for p in descendants(process.pid))
+
+    running: list[Process] = []
+    try:
+        assert wait_for(copying, 60), "the copy never started"
+        running = descendants(process.pid)
+        process.send_signal(signum)
+        _, err = process.communicate(timeout=60)
+    finally:
+        stop_all(process, running)
+    assert process.returncode == 128 + signum
+    assert "Traceback" not in err
+    assert err.strip() == f"clipindex: interrupted ({signal.Signals(signum).name})"
+    assert list(folder.iterdir()) == [], "the temporary copy was left behind"
+    assert wait_for(lambda: not any(map(is_running, running)), 10), "ffmpeg outlived the run"
 
 
 def test_input_files_are_never_written(tmp_path):
@@ -273,3 +375,26 @@ def test_an_interrupt_does_not_wait_for_the_analysis_under_way(monkeypatch):
         assert time.monotonic() - started < 5.0
     finally:
         release.set()
+
+
+def test_a_run_that_fails_leaves_another_in_the_same_program_whole(tmp_path):
+    """Two indexings on threads (as a library caller or Dask may run them): the one whose
+    credits name a text file as a recording fails, and the other still gets every frame."""
+    notes = tmp_path / "notes.ogg"
+    notes.write_text("not a recording\n")
+    # Credits made in the program, not read from a file (whose loader checks recordings first).
+    credits = parse_credits({"title": "T", "tracks": [{"title": "A", "audio": str(notes)}]})
+    failed = threading.Event()
+    with ThreadPoolExecutor(1) as thread:
+        # The healthy run holds after its first frames, its decoders running, until the other
+        # has failed.
+        healthy = thread.submit(index_video, SAMPLE_VIDEO, on_frames=lambda _: failed.wait(60))
+        try:
+            with pytest.raises(MediaError, match="notes.ogg: cannot decode the sound"):
+                index_video(SAMPLE_VIDEO, credits)
+        finally:
+            failed.set()
+        index = healthy.result()
+    assert index.source.n_frames == 1800
+    assert not any("cut short" in warning for warning in index.warnings)
+    assert [segment.end_s for segment in index.segments][-1] == 75.0

@@ -5,7 +5,8 @@ module only when one of its commands runs.
 
 Exit codes: 0 done, 1 a check failed, 2 bad input or usage, 70 an internal error (a bug; rerun
 with --verbose for the traceback), 74 an output could not be written (a full disk), 130
-interrupted, 141 the reader of standard output stopped reading.
+interrupted (Ctrl-C), 143 stopped by SIGTERM, 129 by SIGHUP, 141 the reader of standard
+output stopped reading.
 """
 
 from clipindex.cli.app import cli, entry_point, main

@@ -2,7 +2,8 @@
 
 Exit codes: 0 done, 1 a check failed, 2 bad input or usage, 70 an internal error (a bug; rerun
 with --verbose for the traceback), 74 an output could not be written (a full disk), 130
-interrupted, 141 the reader of standard output stopped reading.
+interrupted (Ctrl-C), 143 stopped by SIGTERM, 129 by SIGHUP, 141 the reader of standard
+output stopped reading.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import errno
 import importlib
 import os
+import signal
 import sys
 
 import click
@@ -24,6 +26,7 @@ from clipindex.errors import (
     WriteError,
     one_line,
 )
+from clipindex.interrupts import Interrupted, raise_if_stopping, stopping_on_signals
 
 _VERBOSE_FLAGS = ("--verbose", "-v")
 
@@ -79,7 +82,8 @@ def cli(verbose: bool) -> None:
     """Index a video montage: every cut, the musical segments, and the credits of each track.
 
     Exit codes: 0 done, 1 check failed, 2 bad input or usage, 70 internal error, 74 an output
-    could not be written, 130 interrupted, 141 standard output closed by its reader.
+    could not be written, 130 interrupted (143 by SIGTERM, 129 by SIGHUP), 141 standard output
+    closed by its reader.
     """
 
 
@@ -100,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     _hold_closed_standard_descriptors()
     try:
-        cli.main(args=args, prog_name="clipindex", standalone_mode=False)
+        _run_stopping_on_signals(args)
     except click.exceptions.Abort:
         click.echo("clipindex: interrupted", err=True)
         return EXIT_INTERRUPTED
@@ -122,9 +126,8 @@ def main(argv: list[str] | None = None) -> int:
     except ClipindexError as error:
         click.echo(f"clipindex: error: {one_line(str(error))}", err=True)
         return error.exit_code
-    except KeyboardInterrupt:
-        click.echo("clipindex: interrupted", err=True)
-        return EXIT_INTERRUPTED
+    except KeyboardInterrupt as interrupt:
+        return _interrupted(interrupt)
     except SystemExit as done:
         return done.code if isinstance(done.code, int) else EXIT_BAD_INPUT
     except Exception as error:  # a bug: one line unless asked for the traceback
@@ -150,6 +153,31 @@ def _hold_closed_standard_descriptors() -> None:
             held = os.open(os.devnull, os.O_RDWR)
             if held != descriptor:  # the lower ones were open after all
                 os.close(held)
+
+
+def _run_stopping_on_signals(args: list[str]) -> None:
+    """Run the command; SIGTERM and SIGHUP stop it as Ctrl-C does (every ffmpeg stopped, every
+    temporary file removed). Whatever error a stop brings about (click's Abort, a decoder that
+    ended early, a terminal gone) is the stop."""
+    with stopping_on_signals():
+        try:
+            cli.main(args=args, prog_name="clipindex", standalone_mode=False)
+        except Exception:
+            raise_if_stopping()
+            raise
+
+
+def _interrupted(interrupt: KeyboardInterrupt) -> int:
+    """Say that the command was stopped, if standard error is still there, and return the exit
+    code: 128 + the signal's number (130, :data:`EXIT_INTERRUPTED`, for Ctrl-C)."""
+    if not isinstance(interrupt, Interrupted):
+        interrupt = Interrupted(signal.SIGINT)
+    how = "" if interrupt.signum == signal.SIGINT else f" ({interrupt})"
+    try:
+        click.echo(f"clipindex: interrupted{how}", err=True)
+    except OSError:  # the terminal has gone (SIGHUP)
+        pass
+    return interrupt.exit_code
 
 
 def entry_point() -> None:

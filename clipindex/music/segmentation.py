@@ -457,6 +457,11 @@ def segment_before_cuts(
             raise ValueError(f"{n_segments} segments cannot fit in {duration_s:.1f} s of sound")
         stretches, gaps = _join_stretches(stretches, gaps, n_segments, contrast)
     summary = block_features(frames)
+    if len(summary) == 0:  # under half a block of sound: nothing to compare, nothing to split
+        return UnsnappedSegmentation(
+            stretches, [[] for _ in stretches], gaps, 1.0, np.zeros(1), np.zeros(1),
+            n_segments is None, snap_window_s,
+        )  # fmt: skip
     spans = [_block_span(a, b, len(summary)) for a, b in stretches]
     music_rows = np.concatenate([np.arange(lo, hi) for lo, hi in spans]) if spans else []
     blocks = np.zeros_like(summary)

@@ -1,7 +1,8 @@
 """A copy of the video with the chapters, title and credits written in, streams untouched.
 
 ffmpeg copies every stream as it is (``-map 0 -c copy``: nothing is re-encoded, so nothing is lost
-and it takes seconds; a Matroska or WebM copy leaves out data streams, which it cannot hold), and
+and it takes seconds; a Matroska or WebM copy leaves out data streams, which it cannot hold, and
+cover pictures, which ffmpeg would write into it as a second video stream), and
 takes the chapters and tags from an FFMETADATA1 file made from the chapter list. The index's title
 and credits are written over the video's own tags of the same names, and its other tags are kept;
 the chapters replace any it had. The copy is written beside the target under a temporary name that
@@ -119,7 +120,8 @@ def mux_chapters(
 
 
 def _streams_of(source: ffmpeg_python.nodes.InputNode, suffix: str) -> list:
-    """Every stream of ``source`` (``-map 0``); for Matroska, every one it can hold."""
+    """Every stream of ``source`` (``-map 0``); for Matroska, every one it can hold, but cover
+    pictures (``V``: video that is not an attached picture)."""
     if suffix.lower() in _MATROSKA:
-        return [source["v"], source["a?"], source["s?"], source["t?"]]
+        return [source["V"], source["a?"], source["s?"], source["t?"]]
     return [source]
