@@ -6,9 +6,11 @@ SIGTERM (``kill``, a service manager or a container stopping) and SIGHUP (the te
 would otherwise end the program on the spot, leaving ffmpeg running and temporary files behind.
 Within :func:`stopping_on_signals`, all three raise :class:`Interrupted`, a KeyboardInterrupt.
 
-A signal that arrives inside Python's import machinery or an object's finaliser is raised a
-moment later instead: raised there, the exception would be dropped (Python only prints it), and
-an import lock could be left held, so that the next import on another thread waits forever.
+A signal that arrives inside Python's import machinery is raised a moment later instead: raised
+there (in a callback that frees a module's lock, say), the exception would be dropped, as Python
+drops any exception raised in such a callback, and an import lock could be left held, so that
+the next import on another thread would wait forever. Any error that a stop brings about is the
+stop (:func:`raise_if_stopping`), not a failure to report or to go on from.
 """
 
 from __future__ import annotations
@@ -73,9 +75,9 @@ class Received:
 
 
 def _unsafe_to_raise_in(frame: FrameType) -> bool:
-    """Whether an exception raised in ``frame`` could be dropped, or leave a lock held."""
-    code = frame.f_code
-    return code.co_filename.startswith("<frozen importlib") or code.co_name == "__del__"
+    """Whether ``frame`` is of Python's import machinery, where an exception could be dropped,
+    or leave a lock held."""
+    return frame.f_code.co_filename.startswith("<frozen importlib")
 
 
 _current: Received | None = None
