@@ -14,7 +14,8 @@ import ffmpeg as ffmpeg_python
 import numpy as np
 
 from clipindex import ffmpeg
-from clipindex.spool import Spool, temporary_file
+from clipindex.errors import MediaError
+from clipindex.spool import Spool, no_room, temporary_file
 
 DEFAULT_SAMPLE_RATE = 22050
 """Hz. Enough for timbre and chroma up to ~11 kHz; half the work of 44.1 kHz."""
@@ -74,6 +75,11 @@ def spool_audio(
             children=children,
             into=file,
         )
+    except MediaError as error:
+        file.close()
+        if "No space left on device" in str(error):  # ffmpeg could not write: not the file's fault
+            raise no_room(f"the sound of {os.fspath(path)}") from None
+        raise
     except BaseException:
         file.close()
         raise

@@ -9,7 +9,6 @@ each frame leaves a few numbers, so memory hardly grows with the video's length.
 
 from __future__ import annotations
 
-import ctypes
 import dataclasses
 import os
 from collections.abc import Callable, Sequence
@@ -39,6 +38,7 @@ from clipindex.index import (
     Source,
     TrackCredit,
 )
+from clipindex.memory import give_back_freed_memory, map_large_blocks
 from clipindex.probe import MediaInfo
 from clipindex.spool import Spool
 
@@ -94,6 +94,7 @@ def index_video(
     """
     settings = settings or IndexSettings()
     path = os.fspath(path)
+    map_large_blocks()  # what grows with the video's length is not left scattered in the heap
     frames = frames if frames is not None else FrameStream(path, settings.detect_width)
     if frames.max_width != settings.detect_width:
         raise ValueError(
@@ -260,7 +261,7 @@ class _CutTimes(Sequence[float]):
 
     def _times(self) -> list[float]:
         if not self._found.done():  # the wait may be long: not with the analysis's peak held
-            _give_back_memory()
+            give_back_freed_memory()
         return self._found.result()
 
 
@@ -296,7 +297,7 @@ def _listen(
             raise
         return _Heard(warnings=[f"the sound could not be decoded, so no musical segments: {error}"])
     with ExitStack() as done:  # the spooled sounds are deleted once analysed
-        done.callback(_give_back_memory)
+        done.callback(give_back_freed_memory)
         done.enter_context(samples)
         sound_end_s = len(samples) / settings.sample_rate
         if credits is not None:
@@ -320,17 +321,6 @@ def _listen(
             channels=1 if channels == "mono" else 2,
         )
         return _Heard(analysis, sound_end_s)
-
-
-def _give_back_memory() -> None:
-    """Return to the system what the music analysis freed: glibc keeps what a thread frees in
-    that thread's own arena, which the work on the video, on the main thread, never reuses, so
-    the analysis's passing peak would otherwise stay for the rest of the run."""
-    try:
-        trim = ctypes.CDLL(None).malloc_trim
-    except (AttributeError, OSError, TypeError):  # not glibc
-        return
-    trim(0)
 
 
 _SILENCE_CHUNK = 1 << 20

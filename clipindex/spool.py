@@ -8,11 +8,16 @@ rather than in memory.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
 import tempfile
+from collections.abc import Iterator
 from typing import BinaryIO
 
 import numpy as np
+
+from clipindex.errors import OutputError
 
 
 def spool_folder() -> str | None:
@@ -29,6 +34,26 @@ def temporary_file(what: str) -> BinaryIO:
     """A new unnamed temporary file in :func:`spool_folder`, named ``clipindex-WHAT-`` while
     the system lists it at all."""
     return tempfile.TemporaryFile(prefix=f"clipindex-{what}-", dir=spool_folder())
+
+
+def no_room(what: str) -> OutputError:
+    """The error for a temporary folder too full to hold ``what``."""
+    folder = spool_folder() or tempfile.gettempdir()
+    return OutputError(
+        f"no space left in {folder} for {what} (a minute of sound takes 5.3 MB there while it "
+        "is analysed): free some, or set TMPDIR to a folder with more room"
+    )
+
+
+@contextlib.contextmanager
+def _room_for(what: str) -> Iterator[None]:
+    """Turn a write that finds the disk full into :func:`no_room`'s error."""
+    try:
+        yield
+    except OSError as error:
+        if error.errno == errno.ENOSPC:
+            raise no_room(what) from None
+        raise
 
 
 class Spool:
@@ -59,7 +84,8 @@ class Spool:
         if rows.size % self.width:
             raise ValueError(f"rows of {self.width} values expected, not shape {rows.shape}")
         self._file.seek(0, os.SEEK_END)
-        self._file.write(memoryview(rows).cast("B"))
+        with _room_for("the spectra of the sound"):
+            self._file.write(memoryview(rows).cast("B"))
         self._length += rows.size // self.width
         self._unflushed = True
 
@@ -71,7 +97,8 @@ class Spool:
         ``(n, width)``, or ``(n,)`` when ``width`` is 1."""
         start, stop, _ = slice(start, stop).indices(self._length)
         if self._unflushed:
-            self._file.flush()
+            with _room_for("the spectra of the sound"):
+                self._file.flush()
             self._unflushed = False
         values = np.empty(max(0, stop - start) * self.width, "<f4")
         view = memoryview(values).cast("B")

@@ -7,8 +7,9 @@ import os
 import numpy as np
 import pytest
 
+from clipindex import audio
 from clipindex.audio import decode_audio, spool_audio
-from clipindex.errors import MediaError
+from clipindex.errors import MediaError, OutputError
 from clipindex.spool import Spool, spool_folder
 from conftest import SAMPLE_VIDEO
 
@@ -52,3 +53,14 @@ def test_large_temporary_files_go_to_tmpdir_if_set_else_to_a_disk_folder(monkeyp
         monkeypatch.delenv(name, raising=False)
     writable = os.path.isdir("/var/tmp") and os.access("/var/tmp", os.W_OK | os.X_OK)
     assert spool_folder() == ("/var/tmp" if writable else None), "on disk where /tmp may not be"
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full to stand for a full disk")
+def test_a_full_temporary_folder_is_one_line_saying_so(monkeypatch):
+    monkeypatch.setattr(audio, "temporary_file", lambda what: open("/dev/full", "w+b"))
+    with pytest.raises(OutputError, match=r"no space left in .*: free some, or set TMPDIR"):
+        spool_audio(SAMPLE_VIDEO)
+    with pytest.raises(OutputError, match="no space left"):
+        spool = Spool(2, open("/dev/full", "w+b"))
+        spool.append(np.zeros((10, 2), np.float32))
+        spool.rows(0, 10)
