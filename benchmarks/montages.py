@@ -259,20 +259,37 @@ def _excerpt(montage: Montage, number: int) -> tuple[np.ndarray, int]:
     fade_in = half if number > 0 and montage.parts[number - 1].until_s == part.at_s else 0.0
     following = number + 1 < len(montage.parts)
     fade_out = half if following and montage.parts[number + 1].at_s == part.until_s else 0.0
-    first = round((part.from_s - fade_in) * SR)
-    n = round((part.until_s + fade_out - part.at_s + fade_in) * SR)
+    return level_and_fade(recording, part, fade_in, fade_out, f"{montage.name}: part {number}")
+
+
+def level_and_fade(
+    recording: np.ndarray,
+    part,
+    fade_in_s: float,
+    fade_out_s: float,
+    name: str,
+    equal_power: bool = False,
+) -> tuple[np.ndarray, int]:
+    """A part's stretch of its recording (``part.from_s`` on, playing ``part.at_s`` to
+    ``part.until_s`` in the montage, widened by half a cross-fade each side), at
+    ``MUSIC_LUFS``, ramped in and out over twice ``fade_in_s`` and ``fade_out_s`` (linear, or
+    with ``equal_power`` sine and cosine ramps); and its first sample's index in the montage."""
+    first = round((part.from_s - fade_in_s) * SR)
+    n = round((part.until_s + fade_out_s - part.at_s + fade_in_s) * SR)
     if first < 0 or first + n > len(recording):
-        raise ValueError(f"{montage.name}: part {number} runs outside its recording")
+        raise ValueError(f"{name} runs outside its recording")
     sound = recording[first : first + n].astype(np.float64)
     sound *= 10 ** ((MUSIC_LUFS - integrated_lufs(sound)) / 20)
     gain = np.ones(n)
-    if fade_in:
-        ramp = round(2 * fade_in * SR)
-        gain[:ramp] = np.linspace(0.0, 1.0, ramp)
-    if fade_out:
-        ramp = round(2 * fade_out * SR)
-        gain[n - ramp :] = np.linspace(1.0, 0.0, ramp)
-    return sound * gain[:, None], round((part.at_s - fade_in) * SR)
+    top = np.pi / 2 if equal_power else 1.0
+    if fade_in_s:
+        ramp = np.linspace(0.0, top, round(2 * fade_in_s * SR))
+        gain[: len(ramp)] = np.sin(ramp) if equal_power else ramp
+    if fade_out_s:
+        ramp = round(2 * fade_out_s * SR)
+        fall = np.cos(np.linspace(0.0, top, ramp)) if equal_power else np.linspace(1.0, 0.0, ramp)
+        gain[n - ramp :] = fall
+    return sound * gain[:, None], round((part.at_s - fade_in_s) * SR)
 
 
 def soundtrack(montage: Montage) -> np.ndarray:

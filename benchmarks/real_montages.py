@@ -199,20 +199,8 @@ def _excerpt(montage: RealMontage, number: int) -> tuple[np.ndarray, int]:
     fade_in = part.crossfade_s / 2 if montage.follows(number) else 0.0
     following = number + 1 < len(montage.parts) and montage.follows(number + 1)
     fade_out = montage.parts[number + 1].crossfade_s / 2 if following else 0.0
-    first = round((part.from_s - fade_in) * SR)
-    n = round((part.until_s + fade_out - part.at_s + fade_in) * SR)
-    if first < 0 or first + n > len(recording):
-        raise ValueError(f"{montage.name}: part {number} runs outside its recording")
-    sound = recording[first : first + n].astype(np.float64)
-    sound *= 10 ** ((montages.MUSIC_LUFS - montages.integrated_lufs(sound)) / 20)
-    gain = np.ones(n)
-    if fade_in:
-        ramp = round(2 * fade_in * SR)
-        gain[:ramp] = np.sin(np.linspace(0.0, np.pi / 2, ramp))
-    if fade_out:
-        ramp = round(2 * fade_out * SR)
-        gain[n - ramp :] = np.cos(np.linspace(0.0, np.pi / 2, ramp))
-    return sound * gain[:, None], round((part.at_s - fade_in) * SR)
+    name = f"{montage.name}: part {number}"
+    return montages.level_and_fade(recording, part, fade_in, fade_out, name, equal_power=True)
 
 
 def soundtrack(montage: RealMontage) -> np.ndarray:

@@ -169,30 +169,42 @@ def _tree_rss_mb(root: int) -> float:
     return total * os.sysconf("SC_PAGE_SIZE") / 1e6
 
 
+class _PeakSampler:
+    """While open, samples the resident memory of a process tree every :data:`_SAMPLE_S`;
+    ``mb`` is the largest total seen."""
+
+    def __init__(self, pid: int):
+        self.pid = pid
+        self.mb = 0.0
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while not self._done.is_set():
+            self.mb = max(self.mb, _tree_rss_mb(self.pid))
+            self._done.wait(_SAMPLE_S)
+
+    def __enter__(self) -> _PeakSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._done.set()
+        self._thread.join()
+
+
 def timed(command: list[str]) -> Run:
     """Run a command to completion; its wall time and the peak memory of its process tree."""
-    peak = 0.0
     start = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    done = threading.Event()
-
-    def sample() -> None:
-        nonlocal peak
-        while not done.is_set():
-            peak = max(peak, _tree_rss_mb(process.pid))
-            done.wait(_SAMPLE_S)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    _, stderr = process.communicate()
-    seconds = time.perf_counter() - start
-    done.set()
-    sampler.join()
+    with _PeakSampler(process.pid) as peak:
+        _, stderr = process.communicate()
+        seconds = time.perf_counter() - start
     if process.returncode != 0:
         raise SystemExit(
             f"benchmark: {command[0]} failed: {stderr.decode(errors='replace')[-500:]}"
         )
-    return Run(seconds, peak)
+    return Run(seconds, peak.mb)
 
 
 @dataclass
@@ -206,28 +218,16 @@ class Footprint:
 def footprint(command: list[str]) -> Footprint:
     """Run a command to completion; the peak memory of its process tree, sampled every 50 ms, and
     its own process's maximum resident set, as the kernel counted it."""
-    peak = 0.0
     with tempfile.TemporaryFile() as complaints:
         process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=complaints)
-        done = threading.Event()
-
-        def sample() -> None:
-            nonlocal peak
-            while not done.is_set():
-                peak = max(peak, _tree_rss_mb(process.pid))
-                done.wait(_SAMPLE_S)
-
-        sampler = threading.Thread(target=sample, daemon=True)
-        sampler.start()
-        _, status, usage = os.wait4(process.pid, 0)
-        process.returncode = os.waitstatus_to_exitcode(status)
-        done.set()
-        sampler.join()
+        with _PeakSampler(process.pid) as peak:
+            _, status, usage = os.wait4(process.pid, 0)
+            process.returncode = os.waitstatus_to_exitcode(status)
         if process.returncode != 0:
             complaints.seek(0)
             said = complaints.read().decode(errors="replace")[-500:]
             raise SystemExit(f"benchmark: {command[0]} failed: {said}")
-    return Footprint(peak, usage.ru_maxrss / 1e3)  # ru_maxrss is in KiB on Linux
+    return Footprint(peak.mb, usage.ru_maxrss / 1e3)  # ru_maxrss is in KiB on Linux
 
 
 def commands(clip: Clip, out_dir: Path) -> dict[str, list[str]]:

@@ -109,7 +109,7 @@ def run_job(
     """Index one video and write its index; a failure is an outcome, not an exception (but a
     stop signal is, whatever error it brought about)."""
     from clipindex.credits import load_credits
-    from clipindex.files import check_output_path, credits_digest, write_atomically
+    from clipindex.files import check_output_path, file_digest, write_atomically
     from clipindex.pipeline import index_video
 
     try:
@@ -130,17 +130,13 @@ def run_job(
             settings,
             on_frames=on_frames,
             thumbnails=thumbnails,
-            credits_sha256=credits_digest(job.credits),
+            credits_sha256=file_digest(job.credits),
         )
         if job.corrections:
-            from clipindex.corrections import (
-                apply_corrections,
-                corrections_digest,
-                load_corrections,
-            )
+            from clipindex.corrections import apply_corrections, load_corrections
 
             corrections = load_corrections(job.corrections)
-            digest = corrections_digest(job.corrections)
+            digest = file_digest(job.corrections)
             index = apply_corrections(index, corrections, credits, digest)
         write_atomically(job.output, index.to_json())
     except ClipindexError as error:

@@ -67,14 +67,6 @@ def corrections_beside(video: str | os.PathLike[str]) -> str | None:
     return path if os.path.isfile(path) else None
 
 
-def corrections_digest(path: str | os.PathLike[str] | None) -> str | None:
-    """SHA-256 of a corrections file (None without one), recorded in the index's settings so
-    that a changed correction re-indexes."""
-    from clipindex.files import sha256_of
-
-    return sha256_of(path) if path is not None else None
-
-
 def default_path(video: str | os.PathLike[str]) -> str:
     """Where the corrections of ``video`` live by default."""
     return os.path.splitext(os.fspath(video))[0] + SUFFIX

@@ -364,7 +364,7 @@ def sha256_of(path: str | os.PathLike[str], chunk_bytes: int = 1 << 20) -> str:
     return digest.hexdigest()
 
 
-def credits_digest(path: str | os.PathLike[str] | None) -> str | None:
-    """SHA-256 of a credits file's bytes (None without one), recorded in an index's settings so
-    that a change of credits re-indexes."""
+def file_digest(path: str | os.PathLike[str] | None) -> str | None:
+    """SHA-256 of an input file's bytes (None without one): the credits and corrections files'
+    are recorded in an index's settings, so that a change of either re-indexes."""
     return sha256_of(path) if path is not None else None

@@ -17,7 +17,6 @@ repository.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import os
 import shutil
 import subprocess
@@ -25,6 +24,10 @@ import sys
 import tempfile
 import zipfile
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from clipindex.files import sha256_of  # noqa: E402
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -54,14 +57,6 @@ def corpus_truth_files() -> tuple[list[Path], list[str]]:
         else:
             missing.append(clip["name"])
     return found, missing
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as file:
-        for block in iter(lambda: file.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 X264 = [

@@ -29,6 +29,10 @@ import tempfile
 import urllib.request
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from clipindex.files import sha256_of  # noqa: E402
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
@@ -51,14 +55,6 @@ MIRRORS = (
 def load_manifest() -> dict:
     """``music.toml``: its packages and tracks."""
     return tomllib.loads(MUSIC.read_text(encoding="utf-8"))
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as file:
-        for block in iter(lambda: file.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def track_path(key: str, track: dict) -> Path:

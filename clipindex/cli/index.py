@@ -166,7 +166,7 @@ def _index_one(
         StagedOutputs,
         check_output_folder,
         check_output_path,
-        credits_digest,
+        file_digest,
     )
     from clipindex.frames import FrameStream
 
@@ -212,13 +212,13 @@ def _index_one(
                     settings,
                     on_frames=bar.update if bar is not None else None,
                     thumbnails=thumbnails,
-                    credits_sha256=credits_digest(credits_path),
+                    credits_sha256=file_digest(credits_path),
                     frames=frames,
                 )
         if corrections is not None:
-            from clipindex.corrections import apply_corrections, corrections_digest
+            from clipindex.corrections import apply_corrections
 
-            digest = corrections_digest(corrections_path)
+            digest = file_digest(corrections_path)
             index = apply_corrections(index, corrections, credits, digest)
         outputs.write(output, index.to_json())
     if output != "-":
@@ -261,9 +261,8 @@ def _index_many(
     from tqdm import tqdm
 
     from clipindex.batch import is_up_to_date, plan, run_jobs
-    from clipindex.corrections import corrections_digest
     from clipindex.errors import ClipindexError
-    from clipindex.files import credits_digest
+    from clipindex.files import file_digest
     from clipindex.pipeline import IndexSettings, index_parameters
     from clipindex.probe import probe
 
@@ -274,7 +273,7 @@ def _index_many(
     todo, skipped, failed = [], 0, []
     for job in plan(inputs, output_folder):
         parameters = index_parameters(
-            settings, credits_digest(job.credits), corrections_digest(job.corrections)
+            settings, file_digest(job.credits), file_digest(job.corrections)
         )
         if not force and is_up_to_date(job, parameters):
             skipped += 1

@@ -436,26 +436,15 @@ def _warnings(index: Index) -> str:
 
 def _sound_rows(segment: Segment) -> list[tuple[str, str | None]]:
     """Tempo and loudness of a segment, each with how sure it is."""
-    rows: list[tuple[str, str | None]] = []
-    if segment.tempo_bpm is not None:
-        sure = segment.tempo_confidence
-        rows.append(
-            (
-                "Tempo",
-                f"{segment.tempo_bpm:.0f} BPM"
-                + (f" (confidence {sure:.0%})" if sure is not None else ""),
-            )
-        )
-    if segment.loudness_lufs is not None:
-        sure = segment.loudness_confidence
-        rows.append(
-            (
-                "Loudness",
-                f"{segment.loudness_lufs:.1f} LUFS"
-                + (f" (confidence {sure:.0%})" if sure is not None else ""),
-            )
-        )
-    return rows
+    measured = (
+        ("Tempo", segment.tempo_bpm, "{:.0f} BPM", segment.tempo_confidence),
+        ("Loudness", segment.loudness_lufs, "{:.1f} LUFS", segment.loudness_confidence),
+    )
+    return [
+        (label, form.format(value) + (f" (confidence {sure:.0%})" if sure is not None else ""))
+        for label, value, form, sure in measured
+        if value is not None
+    ]
 
 
 _DAMAGE = re.compile(
